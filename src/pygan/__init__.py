@@ -1,0 +1,82 @@
+"""pygan: generative adversarial networks in PyTorch.
+
+Small interfaces (:class:`Generator`, :class:`Discriminator`, :class:`GANLoss`,
+:class:`Callback`), registries that plugins extend, a fast :class:`Trainer`, and checkpoints
+that are safe to open.
+
+Example:
+    >>> import torch
+    >>> from pygan import Trainer, GENERATORS, DISCRIMINATORS
+    >>> g = GENERATORS.create("mlp", latent_dim=8, output_shape=(1, 4, 4), hidden=(16,))
+    >>> d = DISCRIMINATORS.create("mlp", input_shape=(1, 4, 4), hidden=(16,))
+    >>> history = Trainer(g, d, device="cpu", seed=0).fit(torch.rand(32, 1, 4, 4), epochs=1,
+    ...                                                    batch_size=8)
+    >>> g.sample(5).shape
+    torch.Size([5, 1, 4, 4])
+"""
+
+__version__ = "0.1.0"
+
+from pygan.callbacks import Callback, LabelSmoothing, ModelCheckpoint, Targets
+from pygan.checkpoint import CheckpointError, load_checkpoint, load_generator
+from pygan.data import ImageDataset
+from pygan.losses import (
+    GANLoss,
+    HingeLoss,
+    LeastSquaresLoss,
+    MinimaxLoss,
+    NonSaturatingLoss,
+    WassersteinLoss,
+)
+from pygan.models import (
+    DCGANDiscriminator,
+    DCGANGenerator,
+    Discriminator,
+    Generator,
+    MLPDiscriminator,
+    MLPGenerator,
+)
+from pygan.registry import (
+    CALLBACKS,
+    DATASETS,
+    DISCRIMINATORS,
+    GENERATORS,
+    LOSSES,
+    Registry,
+    UnknownNameError,
+)
+from pygan.trainer import History, NonFiniteLossError, Trainer
+
+__all__ = [
+    "CALLBACKS",
+    "DATASETS",
+    "DISCRIMINATORS",
+    "GENERATORS",
+    "LOSSES",
+    "Callback",
+    "CheckpointError",
+    "DCGANDiscriminator",
+    "DCGANGenerator",
+    "Discriminator",
+    "GANLoss",
+    "Generator",
+    "HingeLoss",
+    "History",
+    "ImageDataset",
+    "LabelSmoothing",
+    "LeastSquaresLoss",
+    "MLPDiscriminator",
+    "MLPGenerator",
+    "MinimaxLoss",
+    "ModelCheckpoint",
+    "NonFiniteLossError",
+    "NonSaturatingLoss",
+    "Registry",
+    "Targets",
+    "Trainer",
+    "UnknownNameError",
+    "WassersteinLoss",
+    "__version__",
+    "load_checkpoint",
+    "load_generator",
+]

@@ -1,0 +1,99 @@
+"""Periodic, atomic checkpoints of the whole training state."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pygan._validation import check_int
+from pygan.callbacks.base import Callback
+from pygan.registry import CALLBACKS
+
+if TYPE_CHECKING:
+    from pygan.trainer import Trainer
+
+__all__ = ["ModelCheckpoint"]
+
+
+@CALLBACKS.register("checkpoint")
+class ModelCheckpoint(Callback):
+    """Save a checkpoint every ``every_n_epochs`` epochs, keep the last ``keep_last``, and
+    keep ``last.ckpt`` pointing at the newest state.
+
+    Files are ``epoch-0003.ckpt`` and ``last.ckpt`` in ``dirpath``, each written atomically
+    (temporary file, fsync, rename). On Ctrl-C (with the Trainer's ``handle_sigint``) the state
+    at the end of the current step is saved to ``last.ckpt``, so ``resume_from`` continues
+    exactly where it stopped. After a NaN loss nothing is saved: the last good file stays.
+
+    Args:
+        dirpath: Directory for the checkpoint files (created on fit start).
+        every_n_epochs: Save after every this many epochs (and always after the last).
+        keep_last: How many ``epoch-*.ckpt`` files to keep (0 keeps only ``last.ckpt``).
+
+    Example:
+        >>> import tempfile
+        >>> cb = ModelCheckpoint(tempfile.mkdtemp(), every_n_epochs=2, keep_last=3)
+        >>> cb.every_n_epochs, cb.keep_last
+        (2, 3)
+    """
+
+    def __init__(
+        self, dirpath: str | os.PathLike[str] = "checkpoints", every_n_epochs: int = 1, keep_last: int = 3
+    ) -> None:
+        self.dirpath = Path(dirpath)
+        self.every_n_epochs = check_int("every_n_epochs", every_n_epochs)
+        self.keep_last = check_int("keep_last", keep_last, minimum=0)
+        self.saved: list[str] = []
+
+    @property
+    def last_path(self) -> Path:
+        """The file that always holds the newest checkpoint."""
+        return self.dirpath / "last.ckpt"
+
+    def on_fit_start(self, trainer: Trainer) -> None:
+        """Create the directory and check it is writable before any training."""
+        if not trainer.is_global_zero:
+            return
+        from pygan.checkpoint import CheckpointError
+
+        try:
+            self.dirpath.mkdir(parents=True, exist_ok=True)
+            probe = self.dirpath / ".pygan-write-test"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as error:
+            raise CheckpointError(
+                f"Cannot write checkpoints to {self.dirpath}: {error}. Choose a writable directory."
+            ) from error
+
+    def on_epoch_end(self, trainer: Trainer, logs: dict[str, Any]) -> None:
+        """Save on every ``every_n_epochs``-th epoch and after the last one."""
+        epoch = trainer.completed_epochs
+        if epoch % self.every_n_epochs and epoch != trainer.max_epochs:
+            return
+        self._save(trainer, self.dirpath / f"epoch-{epoch:04d}.ckpt")
+
+    def on_exception(self, trainer: Trainer, error: BaseException) -> None:
+        """On Ctrl-C between steps, save the state so the run can resume from it."""
+        if isinstance(error, KeyboardInterrupt) and trainer.at_step_boundary:
+            trainer.save_checkpoint(str(self.last_path))
+
+    def _save(self, trainer: Trainer, path: Path) -> None:
+        if not trainer.is_global_zero:
+            return
+        trainer.save_checkpoint(str(path))
+        trainer.save_checkpoint(str(self.last_path))
+        if str(path) in self.saved:
+            self.saved.remove(str(path))
+        self.saved.append(str(path))
+        while len(self.saved) > self.keep_last:
+            Path(self.saved.pop(0)).unlink(missing_ok=True)
+
+    def state_dict(self) -> dict[str, Any]:
+        """The files saved so far (so a resumed run keeps pruning the same list)."""
+        return {"saved": list(self.saved)}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore the list of saved files."""
+        self.saved = list(state.get("saved", []))

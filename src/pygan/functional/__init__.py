@@ -1,0 +1,27 @@
+"""Pure tensor maths under the loss classes: GAN losses on logits and the gradient penalty."""
+
+from pygan.functional.losses import (
+    bce_discriminator_loss,
+    hinge_discriminator_loss,
+    hinge_generator_loss,
+    least_squares_discriminator_loss,
+    least_squares_generator_loss,
+    minimax_generator_loss,
+    non_saturating_generator_loss,
+    wasserstein_discriminator_loss,
+    wasserstein_generator_loss,
+)
+from pygan.functional.penalty import gradient_penalty
+
+__all__ = [
+    "bce_discriminator_loss",
+    "gradient_penalty",
+    "hinge_discriminator_loss",
+    "hinge_generator_loss",
+    "least_squares_discriminator_loss",
+    "least_squares_generator_loss",
+    "minimax_generator_loss",
+    "non_saturating_generator_loss",
+    "wasserstein_discriminator_loss",
+    "wasserstein_generator_loss",
+]

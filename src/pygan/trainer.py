@@ -1,0 +1,603 @@
+"""The :class:`Trainer`: the GAN training loop, and nothing a callback could do instead."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
+
+import torch
+from torch import nn
+
+from pygan import _distributed as dist
+from pygan._validation import check_int, check_positive_float
+from pygan.callbacks.base import HOOKS, Callback, Targets
+from pygan.data.loader import BatchSource, make_batches
+from pygan.losses.base import GANLoss
+from pygan.models.base import Discriminator, Generator
+from pygan.registry import LOSSES
+
+__all__ = ["History", "NonFiniteLossError", "Trainer", "resolve_device"]
+
+OptimizerSpec = torch.optim.Optimizer | Callable[[Iterable[nn.Parameter]], torch.optim.Optimizer]
+
+PRECISIONS = ("32", "bf16", "16")
+_LOG_KEYS = ("d_loss", "g_loss", "d_real", "d_fake")
+
+
+class NonFiniteLossError(FloatingPointError):
+    """A loss became NaN or infinite; the message names the epoch, step and network."""
+
+    def __init__(self, network: str, epoch: int, step: int, value: float) -> None:
+        self.network, self.epoch, self.step, self.value = network, epoch, step, value
+        super().__init__(
+            f"The {network} loss became {value} at epoch {epoch}, step {step}. Training stopped; "
+            f"the last checkpoint written before it is intact. Lower the learning rate, check "
+            f"the data, or pass skip_nonfinite_steps=N to skip a few bad steps."
+        )
+
+
+def resolve_device(device: str | torch.device) -> torch.device:
+    """Return the device for ``"auto"`` (cuda, then mps, then cpu) or the one named.
+
+    Example:
+        >>> resolve_device("cpu")
+        device(type='cpu')
+    """
+    if isinstance(device, torch.device):
+        return device
+    if not isinstance(device, str):
+        raise TypeError(f"Expected device to be 'auto' or a device name, got {device!r}.")
+    if device == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda", dist.local_rank())
+        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    try:
+        return torch.device(device)
+    except RuntimeError as error:
+        raise ValueError(f"Unknown device {device!r}: {error}") from None
+
+
+class History(Sequence[dict[str, float]]):
+    """One dict of figures per epoch: at least ``epoch``, ``d_loss``, ``g_loss``, ``d_real``
+    and ``d_fake`` (the mean probability D gives real and generated images).
+
+    Example:
+        >>> h = History([{"epoch": 1, "g_loss": 0.9}, {"epoch": 2, "g_loss": 0.7}])
+        >>> h["g_loss"], h[-1]["epoch"], len(h)
+        ([0.9, 0.7], 2, 2)
+    """
+
+    def __init__(self, records: Iterable[dict[str, float]] = ()) -> None:
+        self.records: list[dict[str, float]] = [dict(r) for r in records]
+
+    def __getitem__(self, key: Any) -> Any:  # type: ignore[override]
+        """An epoch's dict by index, or one figure across epochs by name."""
+        if isinstance(key, str):
+            return [r.get(key) for r in self.records]
+        return self.records[key]
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __repr__(self) -> str:
+        return f"History({self.records!r})"
+
+    def append(self, record: dict[str, float]) -> None:
+        """Add one epoch's figures (the dict itself, so keys added later show)."""
+        self.records.append(record)
+
+
+class Trainer:
+    """Trains a generator against a discriminator.
+
+    One training step is ``d_steps`` discriminator updates, each on a fresh real batch and a
+    generated batch, followed by one generator update on the last generated batch. Callbacks
+    see every step through their hooks (see :class:`~pygan.Callback`).
+
+    Args:
+        generator: The generator to train.
+        discriminator: The discriminator; its ``input_shape`` must equal the generator's
+            ``output_shape``.
+        loss: A :class:`~pygan.GANLoss` or a registered loss name.
+        g_optimizer: The generator's optimizer, or a function of its parameters that builds
+            one; by default Adam with ``g_lr`` and ``betas``.
+        d_optimizer: The same for the discriminator (default Adam with ``d_lr``).
+        g_lr: Learning rate of the default generator optimizer.
+        d_lr: Learning rate of the default discriminator optimizer.
+        betas: Adam's betas for both default optimizers (DCGAN's (0.5, 0.999)).
+        d_steps: Discriminator updates per generator update (the "k" of Goodfellow et al.).
+        callbacks: Callbacks, called in this order.
+        device: ``"auto"`` (cuda, then mps, then cpu) or a device name.
+        seed: Seeds torch's random number generator at the start of ``fit`` and the data
+            order, so runs on the CPU repeat exactly. ``None`` leaves the global seed alone.
+        precision: ``"32"``, ``"bf16"`` (autocast to bfloat16; CPU or GPU) or ``"16"`` (float16
+            autocast with loss scaling; GPU only).
+        compile: Compile both networks with ``torch.compile``.
+        skip_nonfinite_steps: How many steps with a NaN or infinite loss to skip (not apply)
+            before stopping with :class:`NonFiniteLossError`.
+        log_every_n_steps: How often step figures are moved to the host and checked for NaN;
+            more often costs a device sync per check on GPUs.
+        handle_sigint: On the first Ctrl-C, finish the current step, let callbacks save (the
+            checkpoint callback writes a resumable checkpoint) and raise
+            ``KeyboardInterrupt``. A second Ctrl-C interrupts at once.
+
+    Example:
+        >>> from pygan import MLPGenerator, MLPDiscriminator
+        >>> g = MLPGenerator(latent_dim=8, output_shape=(1, 4, 4), hidden=(16,))
+        >>> d = MLPDiscriminator(input_shape=(1, 4, 4), hidden=(16,))
+        >>> trainer = Trainer(g, d, device="cpu", seed=0)
+        >>> history = trainer.fit(torch.rand(64, 1, 4, 4) * 2 - 1, epochs=2, batch_size=16)
+        >>> len(history), sorted(history[-1])
+        (2, ['d_fake', 'd_loss', 'd_real', 'epoch', 'g_loss', 'steps', 'time'])
+    """
+
+    def __init__(
+        self,
+        generator: Generator,
+        discriminator: Discriminator,
+        loss: GANLoss | str = "non_saturating",
+        *,
+        g_optimizer: OptimizerSpec | None = None,
+        d_optimizer: OptimizerSpec | None = None,
+        g_lr: float = 2e-4,
+        d_lr: float = 2e-4,
+        betas: tuple[float, float] = (0.5, 0.999),
+        d_steps: int = 1,
+        callbacks: Sequence[Callback] = (),
+        device: str | torch.device = "auto",
+        seed: int | None = None,
+        precision: str = "32",
+        compile: bool = False,
+        skip_nonfinite_steps: int = 0,
+        log_every_n_steps: int = 50,
+        handle_sigint: bool = True,
+    ) -> None:
+        if not isinstance(generator, Generator):
+            raise TypeError(
+                f"generator must be a pygan Generator (subclass pygan.Generator), got "
+                f"{type(generator).__name__}."
+            )
+        if not isinstance(discriminator, Discriminator):
+            raise TypeError(
+                f"discriminator must be a pygan Discriminator (subclass pygan.Discriminator), "
+                f"got {type(discriminator).__name__}."
+            )
+        if generator.output_shape != discriminator.input_shape:
+            raise ValueError(
+                f"The generator makes images of shape {generator.output_shape} but the "
+                f"discriminator takes {discriminator.input_shape}; give both the same shape."
+            )
+        self.loss: GANLoss = LOSSES.create(loss) if isinstance(loss, str) else loss
+        if not isinstance(self.loss, GANLoss):
+            raise TypeError(f"loss must be a GANLoss or a registered name, got {loss!r}.")
+        self.d_steps = check_int("d_steps", d_steps)
+        self.g_lr = check_positive_float("g_lr", g_lr)
+        self.d_lr = check_positive_float("d_lr", d_lr)
+        if (
+            not isinstance(betas, (tuple, list))
+            or len(betas) != 2
+            or not all(isinstance(b, (int, float)) and 0 <= b < 1 for b in betas)
+        ):
+            raise ValueError(f"Expected betas to be two numbers in [0, 1), got {betas!r}.")
+        self.betas = (float(betas[0]), float(betas[1]))
+        if precision not in PRECISIONS:
+            raise ValueError(
+                f"Expected precision to be one of {', '.join(map(repr, PRECISIONS))}, got "
+                f"{precision!r}."
+            )
+        self.callbacks: list[Callback] = list(callbacks)
+        for cb in self.callbacks:
+            if not isinstance(cb, Callback):
+                raise TypeError(f"callbacks must be pygan Callbacks, got {type(cb).__name__}.")
+        if seed is not None:
+            check_int("seed", seed, minimum=0)
+        self.seed = seed
+        self.skip_nonfinite_steps = check_int("skip_nonfinite_steps", skip_nonfinite_steps, minimum=0)
+        self.log_every_n_steps = check_int("log_every_n_steps", log_every_n_steps)
+        self.handle_sigint = bool(handle_sigint)
+        self.precision = precision
+
+        self.device = resolve_device(device)
+        if precision == "16" and self.device.type != "cuda":
+            raise ValueError('precision="16" needs a CUDA device; use "bf16" on the CPU.')
+        self.rank, self.world_size = dist.setup(self.device)
+        self.generator = generator.to(self.device)
+        self.discriminator = discriminator.to(self.device)
+        self.g_optimizer = self._make_optimizer(g_optimizer, self.generator, self.g_lr, "g_optimizer")
+        self.d_optimizer = self._make_optimizer(d_optimizer, self.discriminator, self.d_lr, "d_optimizer")
+        # The step calls G and D through these: wrapped for DistributedDataParallel when
+        # several processes train, and compiled on request. The generator step runs D
+        # unwrapped, with its weights frozen: D's gradients are neither needed nor synced there.
+        maybe_compile: Callable[[nn.Module], Any] = torch.compile if compile else (lambda m: m)
+        self._g_forward = maybe_compile(dist.wrap(self.generator, self.device))
+        self._d_forward = maybe_compile(dist.wrap(self.discriminator, self.device))
+        self._d_frozen_forward = maybe_compile(self.discriminator)
+        self.compile = bool(compile)
+        self._joint_d_pass = not discriminator.has_batch_statistics
+        self._scalers = {
+            "g": torch.amp.GradScaler("cuda", enabled=precision == "16"),
+            "d": torch.amp.GradScaler("cuda", enabled=precision == "16"),
+        }
+        self.shuffle_rng = torch.Generator()
+        if seed is not None:
+            self.shuffle_rng.manual_seed(seed)
+
+        self.history = History()
+        self.epoch = 0
+        self.completed_epochs = 0
+        self.max_epochs = 0
+        self.global_step = 0
+        self.step_in_epoch = 0
+        self.batch_size = 0
+        self.should_stop = False
+        self.at_step_boundary = True
+        self.resumed_from: str | None = None
+        self._epoch_rng_state: torch.Tensor | None = None
+        self._epoch_sums: dict[str, float] = {}
+        self._epoch_steps = 0
+        self._window: list[torch.Tensor] = []
+        self._skipped_steps = 0
+
+    # ------------------------------------------------------------------ public
+    @property
+    def is_global_zero(self) -> bool:
+        """Whether this process writes files and prints (rank 0, or the only process)."""
+        return self.rank == 0
+
+    def fit(
+        self,
+        data: Any,
+        *,
+        epochs: int,
+        batch_size: int = 64,
+        resume_from: str | None = None,
+    ) -> History:
+        """Train for ``epochs`` epochs in total and return the :class:`History`.
+
+        Args:
+            data: A tensor of images ``(N, C, H, W)`` (or ``(N, H, W)`` for one channel) in
+                [-1, 1] (or ``uint8`` 0-255), a ``Dataset`` whose items are images or
+                ``(image, label)``, or a ``DataLoader``.
+            epochs: Total epochs; a resumed run continues up to this number.
+            batch_size: Images per discriminator batch (ignored for a DataLoader).
+            resume_from: A checkpoint to continue from: weights, optimizers, callbacks, epoch,
+                step and random states are restored, so the run ends as if never stopped.
+
+        Raises:
+            ValueError: Bad arguments or data, found before any training.
+            NonFiniteLossError: A loss became NaN or infinite.
+        """
+        epochs = check_int("epochs", epochs)
+        self.batch_size = check_int("batch_size", batch_size)
+        batches = make_batches(
+            data,
+            self.batch_size,
+            self.generator.output_shape,
+            self.device,
+            shard=(self.rank, self.world_size),
+        )
+        state = None
+        if resume_from is not None:
+            from pygan.checkpoint import load_checkpoint
+
+            state = load_checkpoint(resume_from)
+            self.load_state_dict(state, restore_callbacks=False)
+            self.resumed_from = str(resume_from)
+        elif self.seed is not None:
+            torch.manual_seed(self.seed)
+            self.shuffle_rng.manual_seed(self.seed)
+        self.max_epochs = epochs
+        with self._sigint_guard():
+            try:
+                self._dispatch("on_fit_start")
+                if state is not None:
+                    self._load_callback_states(state.get("callbacks", {}))
+                    _set_rng_state(state["rng"])
+                self._run(batches)
+                self._dispatch("on_fit_end")
+            except BaseException as error:
+                reported = self._settle(error)
+                self._dispatch("on_exception", reported)
+                if reported is not error:
+                    raise reported from error
+                raise
+        return self.history
+
+    def state_dict(self) -> dict[str, Any]:
+        """The whole training state: what a checkpoint holds (see :mod:`pygan.checkpoint`)."""
+        from pygan.checkpoint import part_spec
+
+        return {
+            "generator": part_spec(self.generator, "generator"),
+            "discriminator": part_spec(self.discriminator, "discriminator"),
+            "loss": part_spec(self.loss, "loss"),
+            "g_optimizer": self.g_optimizer.state_dict(),
+            "d_optimizer": self.d_optimizer.state_dict(),
+            "scalers": {k: s.state_dict() for k, s in self._scalers.items()},
+            "callbacks": self._callback_states(),
+            "epoch": self.completed_epochs,
+            "step_in_epoch": self.step_in_epoch,
+            "global_step": self.global_step,
+            "epoch_sums": dict(self._epoch_sums),
+            "epoch_steps": self._epoch_steps,
+            "history": [dict(r) for r in self.history],
+            "rng": _get_rng_state(self.shuffle_rng, self._epoch_rng_state if self.step_in_epoch else None),
+        }
+
+    def load_state_dict(self, state: dict[str, Any], *, restore_callbacks: bool = True) -> None:
+        """Restore a state from :meth:`state_dict` (what ``fit(resume_from=...)`` does)."""
+        from pygan.checkpoint import load_weights
+
+        load_weights(self.generator, state["generator"]["state_dict"], "generator")
+        load_weights(self.discriminator, state["discriminator"]["state_dict"], "discriminator")
+        self.g_optimizer.load_state_dict(state["g_optimizer"])
+        self.d_optimizer.load_state_dict(state["d_optimizer"])
+        for key, scaler in self._scalers.items():
+            if state.get("scalers", {}).get(key):
+                scaler.load_state_dict(state["scalers"][key])
+        self.global_step = int(state["global_step"])
+        self.completed_epochs = self.epoch = int(state["epoch"])
+        self.step_in_epoch = int(state.get("step_in_epoch", 0))
+        self._epoch_sums = dict(state.get("epoch_sums", {}))
+        self._epoch_steps = int(state.get("epoch_steps", 0))
+        self.history = History(state.get("history", []))
+        self.shuffle_rng.set_state(state["rng"]["shuffle"])
+        epoch_state = state["rng"].get("epoch_shuffle")
+        self._epoch_rng_state = epoch_state if self.step_in_epoch else None
+        if restore_callbacks:
+            self._load_callback_states(state.get("callbacks", {}))
+
+    def save_checkpoint(self, path: str) -> None:
+        """Write a checkpoint of the current state to ``path`` (atomically; rank 0 only)."""
+        if not self.is_global_zero:
+            return
+        from pygan.checkpoint import save_checkpoint
+
+        save_checkpoint(self.state_dict(), path)
+
+    # ------------------------------------------------------------------ loop
+    def _run(self, batches: BatchSource) -> None:
+        steps_per_epoch = -(-batches.batches_per_epoch // self.d_steps)
+        if batches.batches_per_epoch == 0:
+            raise ValueError("The data yields no full batch; lower the batch size.")
+        self.steps_per_epoch = steps_per_epoch
+        for epoch in range(self.completed_epochs + 1, self.max_epochs + 1):
+            self.epoch = epoch
+            resuming_inside = self.step_in_epoch > 0 and self._epoch_rng_state is not None
+            if resuming_inside:
+                self.shuffle_rng.set_state(self._epoch_rng_state)  # type: ignore[arg-type]
+            else:
+                self.step_in_epoch = 0
+                self._epoch_sums, self._epoch_steps = {}, 0
+            self._epoch_rng_state = self.shuffle_rng.get_state()
+            self._dispatch("on_epoch_start")
+            started = time.perf_counter()
+            skip = self.step_in_epoch * self.d_steps
+            for reals in _chunks(batches.epoch(self.shuffle_rng, skip=skip), self.d_steps):
+                self.at_step_boundary = False
+                logs = self._train_step(reals)
+                self.at_step_boundary = True
+                self.global_step += 1
+                self.step_in_epoch += 1
+                self._dispatch("on_batch_end", logs)
+                if self.should_stop:
+                    raise KeyboardInterrupt("Training stopped by Ctrl-C.")
+            self._flush_window()
+            logs = {"epoch": epoch, **self._epoch_means(), "steps": self._epoch_steps}
+            logs["time"] = time.perf_counter() - started
+            self.completed_epochs, self.step_in_epoch = epoch, 0
+            self.history.append(logs)  # the same dict: keys callbacks add below land in history
+            self._dispatch("on_epoch_end", logs)
+
+    def _train_step(self, reals: list[torch.Tensor]) -> dict[str, Any]:
+        g, d, loss = self._g_forward, self._d_forward, self.loss
+        fake = reals[0]
+        d_loss = real_logits = fake_logits = torch.zeros((), device=self.device)
+        for i, real in enumerate(reals):
+            n = real.shape[0]
+            z = self.generator.sample_latent(n)
+            last = i == len(reals) - 1
+            with torch.set_grad_enabled(last), self._autocast():
+                fake = g(z)
+            targets = Targets(real=1.0, fake=0.0, batch_size=n, device=self.device)
+            self._dispatch("on_discriminator_step", targets)
+            with self._autocast():
+                if self._joint_d_pass:
+                    real_logits, fake_logits = d(torch.cat([real, fake.detach()])).float().split(n)
+                else:
+                    real_logits, fake_logits = d(real).float(), d(fake.detach()).float()
+                d_loss = loss.discriminator_loss(real_logits, fake_logits, targets.real, targets.fake)
+                _check_scalar(d_loss, "discriminator_loss", loss)
+                penalty = loss.penalty(self.discriminator, real, fake.detach())
+                if penalty is not None:
+                    d_loss = d_loss + penalty
+            self._update(self.d_optimizer, d_loss, "d")
+
+        self.discriminator.requires_grad_(False)
+        try:
+            with self._autocast():
+                g_logits = self._d_frozen_forward(fake).float()
+                g_loss = loss.generator_loss(g_logits)
+                _check_scalar(g_loss, "generator_loss", loss)
+            self._update(self.g_optimizer, g_loss, "g")
+        finally:
+            self.discriminator.requires_grad_(True)
+
+        with torch.no_grad():
+            figures = torch.stack(
+                [
+                    d_loss.detach().float(),
+                    g_loss.detach().float(),
+                    torch.sigmoid(real_logits.detach()).mean(),
+                    torch.sigmoid(fake_logits.detach()).mean(),
+                ]
+            )
+        self._window.append(figures)
+        if self.skip_nonfinite_steps or len(self._window) >= self.log_every_n_steps:
+            self._flush_window()
+        logs: dict[str, Any] = dict(zip(_LOG_KEYS, figures.unbind()))
+        logs.update(epoch=self.epoch, step=self.global_step + 1)
+        return logs
+
+    def _update(self, optimizer: torch.optim.Optimizer, loss: torch.Tensor, which: str) -> None:
+        optimizer.zero_grad(set_to_none=True)
+        scaler = self._scalers[which]
+        scaler.scale(loss).backward()
+        if self.skip_nonfinite_steps and not bool(torch.isfinite(loss)):
+            return  # the step's figures record the non-finite loss; _flush_window counts it
+        scaler.step(optimizer)
+        scaler.update()
+
+    # --------------------------------------------------------------- helpers
+    def _flush_window(self) -> None:
+        """Move buffered step figures to the host, check them, and add them to the epoch."""
+        if not self._window:
+            return
+        window = torch.stack(self._window).cpu()
+        first_step = self.global_step - len(self._window) + 1
+        self._window = []
+        finite = torch.isfinite(window[:, :2])
+        for row in range(len(window)):
+            if not finite[row].all():
+                network = "discriminator" if not finite[row, 0] else "generator"
+                self._skipped_steps += 1
+                if self._skipped_steps > self.skip_nonfinite_steps:
+                    raise NonFiniteLossError(
+                        network,
+                        self.epoch,
+                        first_step + row,
+                        float(window[row, 0 if network == "discriminator" else 1]),
+                    )
+                continue
+            for key, value in zip(_LOG_KEYS, window[row].tolist()):
+                self._epoch_sums[key] = self._epoch_sums.get(key, 0.0) + value
+            self._epoch_steps += 1
+
+    def _epoch_means(self) -> dict[str, float]:
+        steps = max(self._epoch_steps, 1)
+        return {key: self._epoch_sums.get(key, float("nan")) / steps for key in _LOG_KEYS}
+
+    def _settle(self, error: BaseException) -> BaseException:
+        """Bring the step figures up to date after ``error``; return the error to report
+        (a NaN found while doing so takes precedence: no callback should save that state)."""
+        if self.at_step_boundary and not isinstance(error, NonFiniteLossError):
+            try:
+                self._flush_window()
+            except NonFiniteLossError as nan_error:
+                return nan_error
+        return error
+
+    def _dispatch(self, hook: str, *args: Any) -> None:
+        """Call ``hook`` on every callback, in order: the only place hooks are called."""
+        assert hook in HOOKS, hook
+        for callback in self.callbacks:
+            getattr(callback, hook)(self, *args)
+
+    def _callback_states(self) -> dict[str, Any]:
+        states: dict[str, Any] = {}
+        for key, callback in self._keyed_callbacks():
+            states[key] = callback.state_dict()
+        return states
+
+    def _load_callback_states(self, states: dict[str, Any]) -> None:
+        for key, callback in self._keyed_callbacks():
+            if key in states:
+                callback.load_state_dict(states[key])
+
+    def _keyed_callbacks(self) -> Iterator[tuple[str, Callback]]:
+        seen: dict[str, int] = {}
+        for callback in self.callbacks:
+            key = callback.state_key
+            seen[key] = seen.get(key, 0) + 1
+            yield (key if seen[key] == 1 else f"{key}#{seen[key]}"), callback
+
+    def _autocast(self) -> contextlib.AbstractContextManager:
+        if self.precision == "32":
+            return contextlib.nullcontext()
+        dtype = torch.bfloat16 if self.precision == "bf16" else torch.float16
+        return torch.autocast(self.device.type, dtype=dtype)
+
+    def _make_optimizer(
+        self, spec: OptimizerSpec | None, module: nn.Module, lr: float, name: str
+    ) -> torch.optim.Optimizer:
+        if spec is None:
+            return torch.optim.Adam(module.parameters(), lr=lr, betas=self.betas, **_fast_adam(self.device))
+        if isinstance(spec, torch.optim.Optimizer):
+            owned = {id(p) for p in module.parameters()}
+            given = {id(p) for group in spec.param_groups for p in group["params"]}
+            if not given <= owned:
+                network = "generator" if name == "g_optimizer" else "discriminator"
+                raise ValueError(f"{name} holds parameters that are not the {network}'s.")
+            return spec
+        if callable(spec):
+            optimizer = spec(module.parameters())
+            if not isinstance(optimizer, torch.optim.Optimizer):
+                raise TypeError(f"{name} must build a torch Optimizer, got {type(optimizer).__name__}.")
+            return optimizer
+        raise TypeError(f"{name} must be a torch Optimizer or a function of parameters, got {spec!r}.")
+
+    @contextlib.contextmanager
+    def _sigint_guard(self) -> Iterator[None]:
+        if not self.handle_sigint or threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = signal.getsignal(signal.SIGINT)
+
+        def on_sigint(signum: int, frame: Any) -> None:
+            if self.should_stop:  # second Ctrl-C: stop now
+                signal.signal(signal.SIGINT, previous)
+                raise KeyboardInterrupt
+            self.should_stop = True
+
+        signal.signal(signal.SIGINT, on_sigint)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
+            self.should_stop = False
+
+
+def _fast_adam(device: torch.device) -> dict[str, bool]:
+    """The fastest Adam implementation for the device (measured in benchmarks/speed.py)."""
+    return {"foreach": True}
+
+
+def _chunks(batches: Iterator[torch.Tensor], size: int) -> Iterator[list[torch.Tensor]]:
+    chunk: list[torch.Tensor] = []
+    for batch in batches:
+        chunk.append(batch)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _check_scalar(value: Any, method: str, loss: GANLoss) -> None:
+    if not isinstance(value, torch.Tensor) or value.dim() != 0:
+        shape = tuple(value.shape) if isinstance(value, torch.Tensor) else type(value).__name__
+        raise ValueError(
+            f"{type(loss).__name__}.{method} must return a scalar tensor (reduce with .mean()), "
+            f"got {shape}."
+        )
+
+
+def _get_rng_state(shuffle_rng: torch.Generator, epoch_state: torch.Tensor | None) -> dict[str, Any]:
+    state: dict[str, Any] = {"torch": torch.get_rng_state(), "shuffle": shuffle_rng.get_state()}
+    if epoch_state is not None:
+        state["epoch_shuffle"] = epoch_state
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def _set_rng_state(state: dict[str, Any]) -> None:
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
