@@ -1,0 +1,66 @@
+"""Shared fixtures: tiny models and data, and installing a real plugin distribution."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import torch
+
+from pygan import MLPDiscriminator, MLPGenerator
+
+SHAPE = (1, 8, 8)
+
+
+@pytest.fixture
+def tiny_models() -> Callable[..., tuple[MLPGenerator, MLPDiscriminator]]:
+    """A factory of seeded tiny MLP generator/discriminator pairs for 8x8 images."""
+
+    def make(seed: int = 0, **d_kwargs: object) -> tuple[MLPGenerator, MLPDiscriminator]:
+        torch.manual_seed(seed)
+        g = MLPGenerator(latent_dim=8, output_shape=SHAPE, hidden=(16,))
+        d = MLPDiscriminator(input_shape=SHAPE, hidden=(16,), **d_kwargs)
+        return g, d
+
+    return make
+
+
+@pytest.fixture
+def tiny_data() -> torch.Tensor:
+    """96 random uint8 8x8 images."""
+    return torch.randint(0, 256, (96, *SHAPE), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+
+
+@pytest.fixture(scope="session")
+def install_distribution(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], Path]:
+    """Install a distribution with pip into a fresh target directory; return that directory.
+
+    Python processes started with the directory on ``PYTHONPATH`` (see :func:`run_python`) see
+    its entry points exactly as they would after ``pip install``, without touching the venv.
+    """
+    installed: dict[Path, Path] = {}
+
+    def install(source: Path) -> Path:
+        if source not in installed:
+            target = tmp_path_factory.mktemp(source.name)
+            subprocess.run(
+                [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+                 "--no-build-isolation", "--target", str(target), str(source)],
+                check=True,
+                capture_output=True,
+            )
+            installed[source] = target
+        return installed[source]
+
+    return install
+
+
+def run_python(code: str, *paths: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh interpreter with ``paths`` prepended to PYTHONPATH."""
+    environment = {**os.environ, **(env or {})}
+    environment["PYTHONPATH"] = os.pathsep.join([*map(str, paths), environment.get("PYTHONPATH", "")])
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment, timeout=120)

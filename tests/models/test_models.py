@@ -1,0 +1,126 @@
+"""Every registered model: shapes, ranges, gradients; plus the base-class contract."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+import pygan
+from pygan import DISCRIMINATORS, GENERATORS, Discriminator, Generator
+from pygan.models.dcgan import dcgan_base_size
+
+SHAPES = [(1, 28, 28), (3, 32, 32)]
+SMALL = {"mlp": {"hidden": (16,)}, "dcgan": {"base_channels": 4}}
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("name", GENERATORS.names())
+def test_every_generator_shape_range_and_gradients(name: str, shape: tuple[int, ...]) -> None:
+    torch.manual_seed(0)
+    g = GENERATORS.create(name, latent_dim=8, output_shape=shape, **SMALL.get(name, {}))
+    assert isinstance(g, Generator)
+    out = g(g.sample_latent(4))
+    assert out.shape == (4, *shape)
+    assert out.min() >= -1 and out.max() <= 1
+    out.sum().backward()
+    assert all(p.grad is not None for p in g.parameters())
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("name", DISCRIMINATORS.names())
+def test_every_discriminator_shape_and_gradients(name: str, shape: tuple[int, ...]) -> None:
+    torch.manual_seed(0)
+    d = DISCRIMINATORS.create(name, input_shape=shape, **SMALL.get(name, {}))
+    assert isinstance(d, Discriminator)
+    x = torch.randn(4, *shape, requires_grad=True)
+    logits = d(x)
+    assert logits.shape == (4,)
+    logits.sum().backward()
+    assert x.grad is not None and all(p.grad is not None for p in d.parameters())
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "widths"),
+    [
+        # the classic tutorials' networks
+        ({"latent_dim": 64, "hidden": (512, 1024), "activation": "relu"}, [64, 512, 1024, 784]),
+        ({"latent_dim": 100, "hidden": (256, 512, 1024)}, [100, 256, 512, 1024, 784]),
+    ],
+)
+def test_mlp_generator_is_configured_by_widths(kwargs: dict, widths: list[int]) -> None:
+    g = pygan.MLPGenerator(**kwargs)
+    linears = [m for m in g.modules() if isinstance(m, torch.nn.Linear)]
+    assert [linears[0].in_features] + [m.out_features for m in linears] == widths
+
+
+@pytest.mark.parametrize("norm", ["none", "batch", "layer", "spectral"])
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu", "elu", "gelu", "silu", "tanh"])
+def test_mlp_options(norm: str, activation: str) -> None:
+    g = pygan.MLPGenerator(8, (1, 4, 4), hidden=(8,), activation=activation, norm=norm, dropout=0.2)
+    d = pygan.MLPDiscriminator((1, 4, 4), hidden=(8,), activation=activation, norm=norm)
+    assert d(g(torch.randn(3, 8))).shape == (3,)
+    assert any(isinstance(m, torch.nn.Dropout) for m in g.modules())
+
+
+def test_discriminator_reports_batch_statistics() -> None:
+    assert pygan.DCGANDiscriminator((1, 28, 28), base_channels=4).has_batch_statistics
+    assert not pygan.DCGANDiscriminator((1, 28, 28), base_channels=4, norm="layer").has_batch_statistics
+    assert not pygan.MLPDiscriminator().has_batch_statistics
+
+
+@pytest.mark.parametrize(
+    ("factory", "message"),
+    [
+        (lambda: pygan.MLPGenerator(hidden=(0, 4)), r"hidden\[0\] to be an integer >= 1, got 0"),
+        (lambda: pygan.MLPGenerator(latent_dim=-3), "latent_dim to be an integer >= 1, got -3"),
+        (lambda: pygan.MLPGenerator(dropout=1.0), r"dropout to be a number in \[0, 1\), got 1.0"),
+        (lambda: pygan.MLPGenerator(activation="relu6"), "activation to be one of 'relu'"),
+        (lambda: pygan.MLPDiscriminator(norm="group"), "norm to be one of 'none', 'batch'"),
+        (lambda: pygan.MLPDiscriminator(input_shape="1x28x28"), "input_shape to be a non-empty sequence"),
+        (lambda: pygan.DCGANGenerator(output_shape=(1, 28, 30)), "square"),
+        (lambda: pygan.DCGANGenerator(output_shape=(1, 36, 36)), "base <= 8"),
+        (lambda: pygan.DCGANDiscriminator(base_channels=0), "base_channels to be an integer >= 1"),
+    ],
+)
+def test_bad_model_arguments_are_refused(factory, message: str) -> None:
+    with pytest.raises((ValueError, TypeError), match=message):
+        factory()
+
+
+def test_dcgan_base_sizes() -> None:
+    assert dcgan_base_size((1, 64, 64)) == (4, 4)
+    assert dcgan_base_size((1, 28, 28)) == (7, 2)
+
+
+def test_sample_uses_eval_mode_and_restores_it() -> None:
+    seen: list[bool] = []
+
+    class Recorder(Generator):
+        def __init__(self) -> None:
+            super().__init__(latent_dim=2, output_shape=(1, 1, 1))
+
+        def forward(self, z: torch.Tensor) -> torch.Tensor:
+            seen.append(self.training)
+            return torch.tanh(z[:, :1]).view(-1, 1, 1, 1)
+
+    g = Recorder()
+    g.train()
+    out = g.sample(3)
+    assert seen == [False] and g.training and not out.requires_grad
+    g.eval()
+    g.sample(1)
+    assert not g.training
+
+
+def test_constructor_arguments_are_recorded() -> None:
+    g = pygan.MLPGenerator(16, hidden=[32], activation="relu")
+    assert g.config == {"latent_dim": 16, "hidden": [32], "activation": "relu"}
+    assert pygan.DCGANDiscriminator(base_channels=4).config == {"base_channels": 4}
+
+
+def test_only_forward_is_abstract() -> None:
+    assert Generator.__abstractmethods__ == frozenset({"forward"})
+    assert Discriminator.__abstractmethods__ == frozenset({"forward"})
+    assert pygan.GANLoss.__abstractmethods__ == frozenset({"discriminator_loss", "generator_loss"})
+    with pytest.raises(TypeError):
+        Generator(4, (1, 2, 2))  # type: ignore[abstract]
