@@ -2,11 +2,23 @@
 
 from pygan.callbacks.base import Callback, Targets
 from pygan.callbacks.checkpoint import ModelCheckpoint
+from pygan.callbacks.csv_logger import CSVLogger
+from pygan.callbacks.ema import EMA
 from pygan.callbacks.label_smoothing import LabelSmoothing
+from pygan.callbacks.loss_plot import LossPlot
+from pygan.callbacks.progress_bar import ProgressBar
+from pygan.callbacks.sample_grid import SampleGrid
+from pygan.callbacks.tensorboard import TensorBoardLogger
 
 __all__ = [
+    "CSVLogger",
     "Callback",
+    "EMA",
     "LabelSmoothing",
+    "LossPlot",
     "ModelCheckpoint",
+    "ProgressBar",
+    "SampleGrid",
     "Targets",
+    "TensorBoardLogger",
 ]

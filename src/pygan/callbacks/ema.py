@@ -1,0 +1,119 @@
+"""An exponential moving average of the generator's weights, to sample from."""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from pygan._validation import check_fraction, check_int
+from pygan.callbacks.base import Callback
+from pygan.models.base import Generator
+from pygan.registry import CALLBACKS
+
+if TYPE_CHECKING:
+    from pygan.trainer import Trainer
+
+__all__ = ["EMA"]
+
+
+@CALLBACKS.register("ema")
+class EMA(Callback):
+    """Keep an exponential moving average of the generator's weights (parameters and buffers).
+
+    After every training step past ``start_step`` the average moves towards the weights:
+    ``average = decay * average + (1 - decay) * weights`` (integer buffers are copied). Up to
+    ``start_step`` it equals the weights. The update is a few fused ``torch._foreach`` calls on
+    the generator's device, however many tensors the generator has.
+
+    The averaged generator is a copy of the trained one, in eval mode; :meth:`averaged_generator`
+    returns it for sampling, and :class:`~pygan.callbacks.SampleGrid` samples from it when the
+    trainer has an ``EMA``. A checkpoint stores the averaged weights under
+    ``generator_state_dict``, which :func:`pygan.load_generator` prefers.
+
+    Args:
+        decay: Weight of the old average in each update, in [0, 1) (0 copies the weights).
+        start_step: Training steps during which the average just copies the weights.
+
+    Example:
+        >>> from pygan import MLPGenerator, MLPDiscriminator, Trainer
+        >>> g = MLPGenerator(latent_dim=8, output_shape=(1, 4, 4), hidden=(16,))
+        >>> d = MLPDiscriminator(input_shape=(1, 4, 4), hidden=(16,))
+        >>> ema = EMA(decay=0.9)
+        >>> _ = Trainer(g, d, callbacks=[ema], device="cpu", seed=0).fit(
+        ...     torch.rand(32, 1, 4, 4) * 2 - 1, epochs=1, batch_size=8)
+        >>> ema.averaged_generator().sample(3).shape
+        torch.Size([3, 1, 4, 4])
+    """
+
+    def __init__(self, decay: float = 0.999, start_step: int = 0) -> None:
+        self.decay = check_fraction("decay", decay)
+        self.start_step = check_int("start_step", start_step, minimum=0)
+        self._source: Generator | None = None
+        self._average: Generator | None = None
+        self._pending: dict[str, torch.Tensor] | None = None
+        self._floats: tuple[list[torch.Tensor], list[torch.Tensor]] = ([], [])
+        self._others: tuple[list[torch.Tensor], list[torch.Tensor]] = ([], [])
+
+    def averaged_generator(self) -> Generator:
+        """The generator with the averaged weights (eval mode); it changes as training goes on.
+
+        Raises:
+            RuntimeError: No training has started yet, so there is nothing averaged.
+        """
+        if self._average is None:
+            raise RuntimeError(
+                "EMA has no averaged generator yet: it copies the generator when fit starts. "
+                "Pass the callback to a Trainer and call fit() first."
+            )
+        return self._average
+
+    def on_fit_start(self, trainer: Trainer) -> None:
+        """Copy the generator (unless continuing the same one) and pair up its tensors."""
+        if self._source is trainer.generator and self._average is not None:
+            return
+        self._source = trainer.generator
+        self._average = copy.deepcopy(trainer.generator).eval().requires_grad_(False)
+        if self._pending is not None:
+            self._load(self._pending)
+            self._pending = None
+        model = trainer.generator.state_dict()
+        average = self._average.state_dict()
+        floats = [key for key, value in model.items() if value.is_floating_point()]
+        others = [key for key in model if key not in set(floats)]
+        self._floats = ([average[k] for k in floats], [model[k] for k in floats])
+        self._others = ([average[k] for k in others], [model[k] for k in others])
+
+    def on_batch_end(self, trainer: Trainer, logs: dict[str, Any]) -> None:
+        """Move the average one step towards the generator's current weights."""
+        averaged, current = self._floats
+        if trainer.global_step <= self.start_step:
+            torch._foreach_copy_(averaged, current)
+        else:
+            torch._foreach_lerp_(averaged, current, 1.0 - self.decay)
+        if self._others[0]:
+            torch._foreach_copy_(*self._others)
+
+    def state_dict(self) -> dict[str, Any]:
+        """The averaged weights under ``generator_state_dict`` (empty before any training)."""
+        if self._average is not None:
+            return {"generator_state_dict": {k: v.clone() for k, v in self._average.state_dict().items()}}
+        if self._pending is not None:
+            return {"generator_state_dict": dict(self._pending)}
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore the averaged weights (applied when fit starts, if it has not yet)."""
+        weights = state.get("generator_state_dict")
+        if weights is None:
+            return
+        if self._average is None:
+            self._pending = {k: v.clone() for k, v in weights.items()}
+        else:
+            self._load(weights)
+
+    def _load(self, weights: dict[str, torch.Tensor]) -> None:
+        from pygan.checkpoint import load_weights
+
+        load_weights(self._average, weights, "EMA generator")  # type: ignore[arg-type]
