@@ -64,3 +64,7 @@ def run_python(code: str, *paths: Path, env: dict[str, str] | None = None) -> su
     environment = {**os.environ, **(env or {})}
     environment["PYTHONPATH"] = os.pathsep.join([*map(str, paths), environment.get("PYTHONPATH", "")])
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment, timeout=120)
+
+# The plugin distribution is installed by the tests, never imported from the source tree
+# (one of its modules fails on import on purpose).
+collect_ignore = ["plugin_dist"]
