@@ -72,19 +72,20 @@ class SampleGrid(Callback):
         return self.dirpath / f"epoch-{epoch:04d}.png"
 
     def render(self, generator: Generator) -> torch.Tensor:
-        """Generate the grid from the fixed noise: a ``(3, H, W)`` tensor in [0, 1].
+        """Generate the grid from the fixed noise: a ``(3, H, W)`` tensor in [0, 1]."""
+        images = generator.sample(self.n, z=self._noise_for(generator).to(generator.device))
+        return make_grid(images.float().cpu(), nrow=self.nrow, normalize=True, value_range=(-1, 1))
 
-        Draws the noise first if there is none yet (or if ``n`` or the generator's latent size
-        changed since).
-        """
+    def _noise_for(self, generator: Generator) -> torch.Tensor:
+        """The fixed noise, drawn now if there is none yet (or ``n`` or the latent size changed)."""
         if self.noise is None or tuple(self.noise.shape) != (self.n, generator.latent_dim):
             rng = torch.Generator().manual_seed(self.seed)
             self.noise = torch.randn(self.n, generator.latent_dim, generator=rng)
-        images = generator.sample(self.n, z=self.noise.to(generator.device)).float().cpu()
-        return make_grid(images, nrow=self.nrow, normalize=True, value_range=(-1, 1))
+        return self.noise
 
     def on_fit_start(self, trainer: Trainer) -> None:
-        """Create the output directory (on rank 0)."""
+        """Draw the noise (so checkpoints hold it from the start); create the directory."""
+        self._noise_for(trainer.generator)
         if trainer.is_global_zero:
             self.dirpath.mkdir(parents=True, exist_ok=True)
 
@@ -100,7 +101,7 @@ class SampleGrid(Callback):
         save_image(self.render(generator), self.path_for(epoch))
 
     def state_dict(self) -> dict[str, Any]:
-        """The fixed noise (once drawn), so a resumed run keeps drawing the same images."""
+        """The fixed noise (drawn when fit starts), so a resumed run draws the same images."""
         return {} if self.noise is None else {"noise": self.noise.clone()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
