@@ -52,6 +52,7 @@ class LossPlot(Callback):
         """Draw the losses of ``history`` (a sequence of per-epoch dicts) to :attr:`path`."""
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
+        from matplotlib.ticker import MaxNLocator
 
         figure = Figure(figsize=(8, 5))
         FigureCanvasAgg(figure)
@@ -59,6 +60,7 @@ class LossPlot(Callback):
         epochs = [record["epoch"] for record in history]
         for key, label in (("d_loss", "Discriminator"), ("g_loss", "Generator")):
             axes.plot(epochs, [record.get(key, float("nan")) for record in history], marker=".", label=label)
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes.set_xlabel("Epoch")
         axes.set_ylabel("Loss")
         axes.set_title("Losses during training")

@@ -1,0 +1,57 @@
+"""LossPlot: the PNG, the whole history after a resume, pyplot left alone, the missing-extra
+error, rank 0 only."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from pygan import CALLBACKS, ModelCheckpoint
+from pygan.callbacks import LossPlot
+
+
+def test_registered() -> None:
+    assert CALLBACKS.get("loss_plot") is LossPlot
+
+
+def test_writes_a_png_each_epoch(fit, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    plot = LossPlot(tmp_path / "run" / "losses.png")
+    drawn: list[list[int]] = []
+    original = LossPlot.draw
+    monkeypatch.setattr(LossPlot, "draw", lambda self, h: (drawn.append(list(h["epoch"])), original(self, h)))
+    fit([plot], epochs=2)
+    assert drawn == [[1], [1, 2]]
+    with Image.open(tmp_path / "run" / "losses.png") as image:
+        assert image.format == "PNG" and image.size == (800, 500)
+
+
+def test_resumed_run_draws_the_whole_run(fit, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fit([ModelCheckpoint(tmp_path)], epochs=2)
+    drawn: list[list[int]] = []
+    monkeypatch.setattr(LossPlot, "draw", lambda self, h: drawn.append(list(h["epoch"])))
+    fit([LossPlot(tmp_path / "losses.png")], epochs=3, resume_from=tmp_path / "last.ckpt")
+    assert drawn == [[1, 2, 3]]
+
+
+def test_leaves_pyplot_alone(fit, tmp_path: Path) -> None:
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    figures = pyplot.get_fignums() if pyplot else None
+    fit([LossPlot(tmp_path / "losses.png")], epochs=1)
+    if pyplot is None:
+        assert "matplotlib.pyplot" not in sys.modules  # so the user's backend is never chosen
+    else:
+        assert pyplot.get_fignums() == figures
+
+
+def test_missing_matplotlib_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    with pytest.raises(ImportError, match=r'pip install "pygan\[plot\]"'):
+        LossPlot()
+
+
+def test_only_rank_zero_writes(fit, tmp_path: Path) -> None:
+    fit([LossPlot(tmp_path / "plots" / "losses.png")], epochs=1, global_zero=False)
+    assert not (tmp_path / "plots").exists()
