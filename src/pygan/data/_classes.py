@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
+from typing import cast
 
 from pygan.data.loader import ImageDataset
 
-__all__ = ["class_list", "select_classes"]
+__all__ = ["Classes", "class_list", "select_classes"]
 
 Classes = int | str | Sequence[int | str] | None
+"""What ``classes=`` takes: ``None`` (all), one label, or a sequence of labels."""
 
 
 def class_list(classes: Classes, *, names_allowed: bool = False) -> list[int | str] | None:
@@ -32,7 +34,9 @@ def class_list(classes: Classes, *, names_allowed: bool = False) -> list[int | s
     items = [classes] if isinstance(classes, (numbers.Integral, str)) else classes
     kinds = "integer labels or folder names" if names_allowed else "integer labels"
     if not isinstance(items, Sequence):
-        raise TypeError(f"Expected classes to be None, a label or a list of {kinds}, got {classes!r}.")
+        raise TypeError(
+            f"Expected classes to be None, a label or a list of {kinds}, got {classes!r}."
+        )
     result: list[int | str] = []
     for item in items:
         if isinstance(item, str) and names_allowed:
@@ -55,7 +59,8 @@ def select_classes(dataset: ImageDataset, classes: Classes) -> ImageDataset:
 
     Example:
         >>> import torch
-        >>> ds = ImageDataset(torch.zeros(6, 1, 2, 2, dtype=torch.uint8), torch.tensor([0, 1, 2] * 2))
+        >>> images = torch.zeros(6, 1, 2, 2, dtype=torch.uint8)
+        >>> ds = ImageDataset(images, torch.tensor([0, 1, 2, 0, 1, 2]))
         >>> len(select_classes(ds, [0, 2]))
         4
     """
@@ -64,11 +69,11 @@ def select_classes(dataset: ImageDataset, classes: Classes) -> ImageDataset:
         return dataset
     if dataset.labels is None:
         raise ValueError(f"classes={classes!r} was given, but this dataset has no labels.")
-    present = set(dataset.labels.unique().tolist())
+    present = set(dataset.labels.tolist())
     missing = [c for c in wanted if c not in present]
     if missing:
         raise ValueError(
             f"classes={classes!r}: no image has the label(s) {missing}. Labels present: "
             f"{sorted(present)}."
         )
-    return dataset.with_labels(wanted)  # type: ignore[arg-type]
+    return dataset.with_labels(cast(list[int], wanted))  # no names: class_list refused them

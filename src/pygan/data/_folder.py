@@ -6,15 +6,15 @@ from pathlib import Path
 
 import torch
 
-from pygan.data._classes import class_list
+from pygan.data._classes import Classes, class_list
 
 __all__ = ["read_folder"]
 
 _MODES = {1: "L", 3: "RGB"}
 
 
-def _class_indices(classes: object, class_to_idx: dict[str, int]) -> set[int] | None:
-    wanted = class_list(classes, names_allowed=True)  # type: ignore[arg-type]
+def _class_indices(classes: Classes, class_to_idx: dict[str, int]) -> set[int] | None:
+    wanted = class_list(classes, names_allowed=True)
     if wanted is None:
         return None
     indices: set[int] = set()
@@ -31,7 +31,7 @@ def _class_indices(classes: object, class_to_idx: dict[str, int]) -> set[int] | 
 
 
 def read_folder(
-    root: Path, size: tuple[int, int] | None, channels: int, classes: object
+    root: Path, size: tuple[int, int] | None, channels: int, classes: Classes
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Decode every image under ``root``'s class folders into ``(N, C, H, W)`` ``uint8``.
 

@@ -50,7 +50,9 @@ def _diagnose(path: Path, header: bool, columns: int, layout: str) -> ValueError
             row_number += 1
             where = f"{path}, row {row_number} (line {reader.line_num})"
             if len(cells) != columns:
-                return ValueError(f"{where} has {len(cells)} columns, expected {columns}: {layout}.")
+                return ValueError(
+                    f"{where} has {len(cells)} columns, expected {columns}: {layout}."
+                )
             for column, cell in enumerate(cells, start=1):
                 if not _is_number(cell):
                     return ValueError(f"{where}, column {column}: {cell!r} is not a number.")
