@@ -78,12 +78,14 @@ class EMA(Callback):
         if self._pending is not None:
             self._load(self._pending)
             self._pending = None
-        model = trainer.generator.state_dict()
-        average = self._average.state_dict()
-        floats = [key for key, value in model.items() if value.is_floating_point()]
-        others = [key for key in model if key not in set(floats)]
-        self._floats = ([average[k] for k in floats], [model[k] for k in floats])
-        self._others = ([average[k] for k in others], [model[k] for k in others])
+        # parameters() and buffers() list a shared (tied) tensor once, so it moves once a step
+        averaged = [*self._average.parameters(), *self._average.buffers()]
+        current = [t.detach() for t in (*trainer.generator.parameters(), *trainer.generator.buffers())]
+        self._floats, self._others = ([], []), ([], [])
+        for mine, theirs in zip(averaged, current):
+            group = self._floats if theirs.is_floating_point() else self._others
+            group[0].append(mine)
+            group[1].append(theirs)
 
     def on_batch_end(self, trainer: Trainer, logs: dict[str, Any]) -> None:
         """Move the average one step towards the generator's current weights."""
