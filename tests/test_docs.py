@@ -115,6 +115,7 @@ def test_the_docstring_check_catches_a_missing_docstring() -> None:
 # --------------------------------------------------------------------------- code blocks
 FENCE = re.compile(r"^(?P<indent>[ \t]*)```(?P<lang>[\w+-]*)[^\n]*$")
 NO_RUN = "<!-- no-run -->"
+SNIPPET = "--8<--"
 
 
 def code_blocks(text: str) -> list[tuple[int, str, str]]:
@@ -132,8 +133,14 @@ def code_blocks(text: str) -> list[tuple[int, str, str]]:
             body.append(lines[i][len(indent) :] if lines[i].startswith(indent) else lines[i].lstrip())
             i += 1
         before = next((lines[j].strip() for j in range(start - 1, -1, -1) if lines[j].strip()), "")
-        language = "no-run" if before == NO_RUN else match["lang"]
-        blocks.append((start + 1, language, "\n".join(body) + "\n"))
+        code = "\n".join(body) + "\n"
+        if before == NO_RUN:
+            language = "no-run"
+        elif code.lstrip().startswith(SNIPPET):  # a file shown as it is, not code to run here
+            language = "snippet"
+        else:
+            language = match["lang"]
+        blocks.append((start + 1, language, code))
         i += 1
     return blocks
 
@@ -147,10 +154,13 @@ def runnable_pages() -> list[Path]:
 
 
 def test_code_blocks_are_found_and_no_run_is_honoured() -> None:
-    page = "Text\n\n```python\nx = 1\n```\n\n<!-- no-run -->\n```python\ny = 2\n```\n\n" \
-        "!!! note\n\n    ```python\n    z = 3\n    ```\n"
+    page = (
+        "Text\n\n```python\nx = 1\n```\n\n<!-- no-run -->\n```python\ny = 2\n```\n\n"
+        "!!! note\n\n    ```python\n    z = 3\n    ```\n\n"
+        '```python title="a.py"\n--8<-- "a.py"\n```\n'
+    )
     assert [(lang, code) for _, lang, code in code_blocks(page)] == [
-        ("python", "x = 1\n"), ("no-run", "y = 2\n"), ("python", "z = 3\n")
+        ("python", "x = 1\n"), ("no-run", "y = 2\n"), ("python", "z = 3\n"), ("snippet", '--8<-- "a.py"\n')
     ]
     assert runnable_pages(), "found no runnable code blocks in docs/"
 
@@ -169,7 +179,7 @@ def _head(data: Any, n: int) -> Any:
 
 
 @pytest.fixture
-def small_training(monkeypatch: pytest.MonkeyPatch) -> None:
+def small_training(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """``Trainer.fit`` on ``STEPS_OF_DATA`` steps' worth of data, for at most ``MAX_EPOCHS``
     epochs; ``numpy.loadtxt`` (which reads the mnist_5k file) parses each file once."""
     fit = Trainer.fit
@@ -188,6 +198,10 @@ def small_training(monkeypatch: pytest.MonkeyPatch) -> None:
         return _LOADTXT_CACHE[key].copy()
 
     monkeypatch.setattr(np, "loadtxt", cached_loadtxt)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny models: one thread is faster, and far faster on a busy machine
+    yield
+    torch.set_num_threads(threads)
 
 
 @pytest.fixture
