@@ -8,6 +8,7 @@ model was built with are recorded, so a checkpoint can rebuild a registered mode
 from __future__ import annotations
 
 import abc
+import itertools
 from collections.abc import Iterator, Sequence
 
 import torch
@@ -21,8 +22,8 @@ __all__ = ["Discriminator", "Generator", "module_device"]
 
 def module_device(module: nn.Module) -> torch.device:
     """Return the device of the module's first parameter or buffer (CPU if it has none)."""
-    tensors: Iterator[torch.Tensor] = iter([*module.parameters(), *module.buffers()])
-    first = next(tensors, None)
+    tensors: Iterator[torch.Tensor] = itertools.chain(module.parameters(), module.buffers())
+    first = next(tensors, None)  # lazily: the trainer asks once per step
     return first.device if first is not None else torch.device("cpu")
 
 
