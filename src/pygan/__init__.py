@@ -17,7 +17,18 @@ Example:
 
 __version__ = "0.1.0"
 
-from pygan.callbacks import Callback, LabelSmoothing, ModelCheckpoint, Targets
+from pygan.callbacks import (
+    EMA,
+    Callback,
+    CSVLogger,
+    LabelSmoothing,
+    LossPlot,
+    ModelCheckpoint,
+    ProgressBar,
+    SampleGrid,
+    Targets,
+    TensorBoardLogger,
+)
 from pygan.checkpoint import CheckpointError, load_checkpoint, load_generator
 from pygan.data import ImageDataset
 from pygan.losses import (
@@ -49,8 +60,10 @@ from pygan.trainer import History, NonFiniteLossError, Trainer
 
 __all__ = [
     "CALLBACKS",
+    "CSVLogger",
     "DATASETS",
     "DISCRIMINATORS",
+    "EMA",
     "GENERATORS",
     "LOSSES",
     "Callback",
@@ -65,14 +78,18 @@ __all__ = [
     "ImageDataset",
     "LabelSmoothing",
     "LeastSquaresLoss",
+    "LossPlot",
     "MLPDiscriminator",
     "MLPGenerator",
     "MinimaxLoss",
     "ModelCheckpoint",
     "NonFiniteLossError",
     "NonSaturatingLoss",
+    "ProgressBar",
     "Registry",
+    "SampleGrid",
     "Targets",
+    "TensorBoardLogger",
     "Trainer",
     "UnknownNameError",
     "WassersteinLoss",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
@@ -21,15 +21,6 @@ class _StopAt(Callback):
     def on_batch_end(self, trainer: Trainer, logs: dict[str, Any]) -> None:
         if trainer.global_step == self.step:
             trainer.should_stop = True
-
-
-@pytest.fixture(autouse=True)
-def _one_thread() -> Iterator[None]:
-    """Tiny models run fastest on one thread; on a busy machine several threads fight (10x)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture

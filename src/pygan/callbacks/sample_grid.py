@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import torch
-from torchvision.utils import make_grid, save_image
 
 from pygan._validation import check_int
 from pygan.callbacks.base import Callback
@@ -74,6 +73,8 @@ class SampleGrid(Callback):
     def render(self, generator: Generator) -> torch.Tensor:
         """Generate the grid from the fixed noise: a ``(3, H, W)`` tensor in [0, 1]."""
         images = generator.sample(self.n, z=self._noise_for(generator).to(generator.device))
+        from torchvision.utils import make_grid  # torchvision takes a second to import: not at `import pygan`
+
         return make_grid(images.float().cpu(), nrow=self.nrow, normalize=True, value_range=(-1, 1))
 
     def _noise_for(self, generator: Generator) -> torch.Tensor:
@@ -98,6 +99,8 @@ class SampleGrid(Callback):
         if self.use_ema:
             ema = next((cb for cb in trainer.callbacks if isinstance(cb, EMA)), None)
             generator = ema.averaged_generator() if ema is not None else generator
+        from torchvision.utils import save_image
+
         save_image(self.render(generator), self.path_for(epoch))
 
     def state_dict(self) -> dict[str, Any]:
