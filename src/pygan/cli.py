@@ -395,7 +395,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Example:
         >>> main(["list", "losses"])  # doctest: +ELLIPSIS
-        hinge           Hinge loss (Lim & Ye 2017; used by SAGAN and BigGAN). Ignores real/fake targets.
+        hinge           Hinge loss (Lim & Ye 2017; used by SAGAN and BigGAN).
         ...
         0
     """

@@ -1,0 +1,94 @@
+"""The examples: every classic tutorial config trains with `pygan train`, and the MNIST
+example's Python script and TOML config are the same run."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+import torch
+import torchvision.datasets
+
+from pygan import load_checkpoint
+from pygan.callbacks import EMA, LabelSmoothing
+from pygan.cli import main
+from pygan.config import load_config
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+CLASSIC = sorted((EXAMPLES / "classic").glob("*.toml"))
+
+
+@pytest.fixture(scope="module")
+def mnist_mlp() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("mnist_mlp_example", EXAMPLES / "mnist_mlp.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_there_is_a_config_for_each_classic_tutorial() -> None:
+    losses = {load_config(path).loss.name for path in CLASSIC}
+    smoothing = [p.name for p in CLASSIC if any(c.name == "label_smoothing" for c in load_config(p).callbacks)]
+    zeros = [load_config(p) for p in CLASSIC if load_config(p).data.kwargs.get("classes") == [0]]
+    assert len(CLASSIC) == 4 and losses == {"non_saturating", "minimax"} and smoothing
+    assert len(zeros) == 1 and zeros[0].trainer.d_steps > 1
+    assert zeros[0].optimizers.g.kwargs["lr"] == 0.001 and zeros[0].optimizers.d.kwargs["lr"] == 0.05
+
+
+@pytest.mark.parametrize("path", CLASSIC, ids=lambda p: p.stem)
+def test_classic_config_trains_a_few_steps(path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    overrides = ["trainer.epochs=1", "data.limit=200", "trainer.device=cpu"]
+    args = ["train", str(path), "--out", str(tmp_path / "run")]
+    code = main(args + [a for o in overrides for a in ("--set", o)])
+    assert code == 0, capsys.readouterr().err
+    state = load_checkpoint(tmp_path / "run" / "checkpoints" / "last.ckpt")
+    assert state["epoch"] == 1 and state["global_step"] >= 1
+    assert all(math.isfinite(v) for v in (state["history"][0]["d_loss"], state["history"][0]["g_loss"]))
+    assert load_config(tmp_path / "run" / "config.toml") == load_config(path, overrides)
+
+
+def test_the_python_example_and_the_toml_are_the_same_run(mnist_mlp: ModuleType, tmp_path: Path) -> None:
+    config = load_config(EXAMPLES / "mnist_mlp.toml")
+    from_toml = config.build(tmp_path / "toml").trainer
+    from_python = mnist_mlp.build_trainer(tmp_path / "py")
+    recipe = mnist_mlp.RECIPE
+    assert (config.trainer.epochs, config.trainer.batch_size) == (recipe["epochs"], recipe["batch_size"])
+    assert from_toml.seed == from_python.seed and type(from_toml.loss) is type(from_python.loss)
+    for a, b in [(from_toml.generator, from_python.generator), (from_toml.discriminator, from_python.discriminator)]:
+        assert repr(a) == repr(b)  # the same layers
+        weights_a, weights_b = a.state_dict(), b.state_dict()
+        assert all(torch.equal(weights_a[k], weights_b[k]) for k in weights_a)  # same seed, same start
+    for a, b in [(from_toml.g_optimizer, from_python.g_optimizer), (from_toml.d_optimizer, from_python.d_optimizer)]:
+        assert type(a) is type(b)
+        assert all(a.param_groups[0][k] == b.param_groups[0][k] for k in ("lr", "eps", "weight_decay"))
+        assert tuple(a.param_groups[0]["betas"]) == tuple(b.param_groups[0]["betas"])
+    assert [type(c) for c in from_toml.callbacks] == [type(c) for c in from_python.callbacks]
+    pairs = list(zip(from_toml.callbacks, from_python.callbacks))
+    assert all(a.real == b.real for a, b in pairs if isinstance(a, LabelSmoothing))
+    assert all(a.decay == b.decay for a, b in pairs if isinstance(a, EMA))
+
+
+def test_the_python_example_writes_its_run_directory(mnist_mlp: ModuleType, tmp_path: Path) -> None:
+    mnist_mlp.main(["--epochs", "1", "--data", "mnist_5k", "--limit", "128", "--out", str(tmp_path)])
+    for name in ("samples/epoch-0001.png", "checkpoints/last.ckpt", "metrics.csv", "losses.png"):
+        assert (tmp_path / name).is_file(), name
+
+
+def test_auto_data_falls_back_to_the_offline_digits_with_one_line(
+    mnist_mlp: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def offline(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("no internet here")
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(torchvision.datasets, "MNIST", offline)
+    data = mnist_mlp.load_data("auto", limit=100)
+    out = capsys.readouterr().out
+    assert len(data) == 100 and len(set(data.labels.tolist())) > 5  # shuffled, not sorted by label
+    assert out.count("\n") == 1 and "mnist_5k" in out
+    with pytest.raises(SystemExit, match="Could not download MNIST"):
+        mnist_mlp.load_data("mnist")
