@@ -14,6 +14,7 @@ The same run from the command line: ``pygan train examples/mnist_mlp.toml``.
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -21,23 +22,27 @@ import torch
 from pygan import DATASETS, ImageDataset, MLPDiscriminator, MLPGenerator, Trainer
 from pygan.callbacks import CSVLogger, EMA, LabelSmoothing, LossPlot, ModelCheckpoint, ProgressBar, SampleGrid
 
-# The recipe, in one place. examples/mnist_mlp.toml is the same run for `pygan train`:
-# change both (tests/test_examples.py checks that they agree).
-RECIPE = {
-    "latent_dim": 64,
-    "g_hidden": (256, 512, 1024),
-    "d_hidden": (1024, 512, 256),
-    "activation": "leaky_relu",
-    "d_dropout": 0.3,
-    "loss": "non_saturating",
-    "lr": 2e-4,
-    "betas": (0.5, 0.999),
-    "batch_size": 64,
-    "real_label": 0.9,  # one-sided label smoothing
-    "ema_decay": 0.999,
-    "epochs": 30,
-    "seed": 0,
-}
+@dataclass(frozen=True)
+class Recipe:
+    """The recipe, in one place. examples/mnist_mlp.toml is the same run for `pygan train`:
+    change both (tests/test_examples.py checks that they agree)."""
+
+    latent_dim: int = 64
+    g_hidden: tuple[int, ...] = (256, 512, 1024)
+    d_hidden: tuple[int, ...] = (1024, 512, 256)
+    activation: str = "leaky_relu"
+    d_dropout: float = 0.3
+    loss: str = "non_saturating"
+    lr: float = 2e-4
+    betas: tuple[float, float] = (0.5, 0.999)
+    batch_size: int = 64
+    real_label: float = 0.9  # one-sided label smoothing
+    ema_decay: float = 0.999
+    epochs: int = 30
+    seed: int = 0
+
+
+RECIPE = Recipe()
 
 
 def load_data(choice: str, limit: int | None = None) -> ImageDataset:
@@ -61,12 +66,12 @@ def load_data(choice: str, limit: int | None = None) -> ImageDataset:
 def build_trainer(out: Path) -> Trainer:
     """The generator, discriminator, loss, optimizers and callbacks of the recipe."""
     r = RECIPE
-    torch.manual_seed(r["seed"])  # the same starting weights every run
-    generator = MLPGenerator(latent_dim=r["latent_dim"], hidden=r["g_hidden"], activation=r["activation"])
-    discriminator = MLPDiscriminator(hidden=r["d_hidden"], activation=r["activation"], dropout=r["d_dropout"])
+    torch.manual_seed(r.seed)  # the same starting weights every run
+    generator = MLPGenerator(latent_dim=r.latent_dim, hidden=r.g_hidden, activation=r.activation)
+    discriminator = MLPDiscriminator(hidden=r.d_hidden, activation=r.activation, dropout=r.d_dropout)
     callbacks = [
-        LabelSmoothing(real=r["real_label"]),
-        EMA(decay=r["ema_decay"]),
+        LabelSmoothing(real=r.real_label),
+        EMA(decay=r.ema_decay),
         SampleGrid(out / "samples"),
         ModelCheckpoint(out / "checkpoints"),
         CSVLogger(out / "metrics.csv"),
@@ -76,17 +81,17 @@ def build_trainer(out: Path) -> Trainer:
     return Trainer(
         generator,
         discriminator,
-        loss=r["loss"],
-        g_optimizer=lambda params: torch.optim.Adam(params, lr=r["lr"], betas=r["betas"]),
-        d_optimizer=lambda params: torch.optim.Adam(params, lr=r["lr"], betas=r["betas"]),
+        loss=r.loss,
+        g_optimizer=lambda params: torch.optim.Adam(params, lr=r.lr, betas=r.betas),
+        d_optimizer=lambda params: torch.optim.Adam(params, lr=r.lr, betas=r.betas),
         callbacks=callbacks,
-        seed=r["seed"],
+        seed=r.seed,
     )
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--epochs", type=int, default=RECIPE["epochs"], help="epochs to train (default: %(default)s)")
+    parser.add_argument("--epochs", type=int, default=RECIPE.epochs, help="epochs to train (default: %(default)s)")
     parser.add_argument(
         "--data",
         choices=("auto", "mnist", "mnist_5k"),
@@ -99,7 +104,7 @@ def main(argv: list[str] | None = None) -> None:
 
     data = load_data(args.data, args.limit)
     trainer = build_trainer(args.out)
-    history = trainer.fit(data, epochs=args.epochs, batch_size=RECIPE["batch_size"])
+    history = trainer.fit(data, epochs=args.epochs, batch_size=RECIPE.batch_size)
     last = history[-1]
     print(f"{len(history)} epochs: d_loss {last['d_loss']:.3f}, g_loss {last['g_loss']:.3f}, "
           f"D(x) {last['d_real']:.2f}, D(G(z)) {last['d_fake']:.2f}. Wrote {args.out}/")

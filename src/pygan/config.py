@@ -181,15 +181,17 @@ class OptimizerConfig(PartConfig):
     """An optimizer: a name from :data:`OPTIMIZERS` and its arguments (``lr``, ``betas``...)."""
 
     def factory(self) -> Callable[[Iterable[torch.nn.Parameter]], torch.optim.Optimizer]:
-        """A function of the parameters that builds the optimizer (what the Trainer takes),
-        with the Trainer's fast implementation choice (``foreach``) unless ``kwargs`` set it."""
+        """A function of the parameters that builds the optimizer (what the Trainer takes).
+
+        Optimizers that offer them get the fast kernels the Trainer picks for its default Adam
+        (``fused`` or ``foreach``), unless ``kwargs`` choose otherwise."""
         cls, kwargs = OPTIMIZERS[self.name], dict(self.kwargs)
 
         def make(params: Iterable[torch.nn.Parameter]) -> torch.optim.Optimizer:
             params = list(params)
             fast = _fast_adam(params[0].device) if params else {}
             accepted = inspect.signature(cls.__init__).parameters
-            defaults = {k: v for k, v in fast.items() if k in accepted and k not in kwargs}
+            defaults: dict[str, Any] = {k: v for k, v in fast.items() if k in accepted and k not in kwargs}
             return cls(params, **defaults, **kwargs)
 
         return make
@@ -401,7 +403,7 @@ class RunConfig:
         return Subset(data, keep.tolist())
 
     def _build_callbacks(self, run_dir: Path, standard: bool) -> list[Callback]:
-        specs = list(enumerate(self.callbacks))
+        specs: list[tuple[int | None, PartConfig]] = list(enumerate(self.callbacks))
         if standard:
             listed = {c.name for c in self.callbacks}
             specs += [(None, PartConfig(n)) for n in STANDARD_CALLBACKS if n not in listed]
