@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -22,12 +24,15 @@ CLASSIC = sorted((EXAMPLES / "classic").glob("*.toml"))
 
 
 @pytest.fixture(scope="module")
-def mnist_mlp() -> ModuleType:
+def mnist_mlp() -> Iterator[ModuleType]:
+    """examples/mnist_mlp.py, imported as a module."""
     spec = importlib.util.spec_from_file_location("mnist_mlp_example", EXAMPLES / "mnist_mlp.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
-    return module
+    yield module
+    del sys.modules[spec.name]
 
 
 def test_there_is_a_config_for_each_classic_tutorial() -> None:
