@@ -32,7 +32,9 @@ import torch
 
 from pygan import __version__
 from pygan.checkpoint import CheckpointError, load_checkpoint, load_generator
-from pygan.config import OPTIMIZERS, ConfigError, Run, load_config, read_toml
+from pygan import _distributed as dist
+from pygan.callbacks import SampleGrid
+from pygan.config import OPTIMIZERS, ConfigError, Run, RunConfig, load_config, read_toml
 from pygan.registry import CALLBACKS, DATASETS, DISCRIMINATORS, GENERATORS, LOSSES
 from pygan.trainer import resolve_device
 
@@ -69,24 +71,22 @@ class UsageError(Exception):
 # --------------------------------------------------------------------------- train
 def _train(args: argparse.Namespace) -> int:
     config_path = Path(args.config)
-    config = load_config(config_path, args.set)
     run_dir = Path(args.out) if args.out else Path("runs") / config_path.stem
     saved = run_dir / "config.toml"
-    if saved.exists() and not args.resume and not args.dry_run:
-        raise UsageError(
-            f"{run_dir} already holds a run ({saved}). Continue it with --resume, or train into "
-            f"another directory with --out DIR."
-        )
     if args.resume and not saved.exists():
         raise UsageError(f"--resume: {run_dir} holds no run to resume (no {saved}).")
-    if config.trainer.seed is None:
-        previous = read_toml(saved).get("trainer", {}).get("seed") if args.resume else None
-        config = config.with_seed(previous if isinstance(previous, int) else random.randrange(2**31))
+    config = _with_seed(load_config(config_path, args.set), saved if args.resume else None)
     run = config.build(run_dir)
+    writes = run.trainer.is_global_zero  # under torchrun, one process writes the files
     if args.dry_run:
         print(config.to_toml(), end="")
         _note(f"the config is valid; {len(run.data)} images; the run would write into {run_dir}")
         return EXIT_OK
+    if saved.exists() and not args.resume and writes:
+        raise UsageError(
+            f"{run_dir} already holds a run ({saved}). Continue it with --resume, or train into "
+            f"another directory with --out DIR."
+        )
     resume_from = _checkpoint_to_resume(run) if args.resume else None
     if resume_from is not None and _completed_epochs(resume_from) >= config.trainer.epochs:
         _note(
@@ -94,31 +94,50 @@ def _train(args: argparse.Namespace) -> int:
             f"Train further with --set trainer.epochs=N."
         )
         return EXIT_OK
-    run_dir.mkdir(parents=True, exist_ok=True)
-    saved.write_text(
-        f"# The config pygan {__version__} ran, overrides applied. Repeat the run with:\n"
-        f"#   pygan train {shlex.quote(str(saved))} --out NEW_DIR\n\n{config.to_toml()}"
-    )
-    t = config.trainer
-    _note(
-        f"training {config.generator.name} vs {config.discriminator.name} "
-        f"({config.loss.name} loss) on {len(run.data)} images of {config.data.name} for "
-        f"{t.epochs} epochs on {run.trainer.device}, seed {t.seed}; run directory {run_dir}"
-        + (f", resuming from {resume_from}" if resume_from else "")
-    )
+    if writes:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        saved.write_text(
+            f"# The config pygan {__version__} ran, overrides applied. Repeat the run with:\n"
+            f"#   pygan train {shlex.quote(str(saved))} --out NEW_DIR\n\n{config.to_toml()}"
+        )
+        _note(
+            f"training {config.generator.name} vs {config.discriminator.name} "
+            f"({config.loss.name} loss) on {len(run.data)} images of {config.data.name} for "
+            f"{config.trainer.epochs} epochs on {run.trainer.device}, seed {config.trainer.seed}; "
+            f"run directory {run_dir}" + (f", resuming from {resume_from}" if resume_from else "")
+        )
     started = time.perf_counter()
     try:
         history = run.fit(resume_from=resume_from)
     except KeyboardInterrupt:
-        _report_interrupt(run, saved)
+        if writes:
+            _report_interrupt(run, saved)
         return EXIT_INTERRUPTED
-    _write_progress_gif(run)
-    last = history[-1] if len(history) else {}
-    figures = ", ".join(f"{k} {last[k]:.3f}" for k in ("d_loss", "g_loss", "d_real", "d_fake") if k in last)
-    written = [p.name + ("/" if p.is_dir() else "") for p in sorted(run_dir.iterdir()) if not p.name.startswith(".")]
-    print(f"Trained {t.epochs} epochs in {time.perf_counter() - started:.1f}s: {figures}.")
-    print(f"Wrote {run_dir}: {', '.join(written)}")
+    if writes:
+        _write_progress_gif(run)
+        last = history[-1] if len(history) else {}
+        figures = ", ".join(f"{k} {last[k]:.3f}" for k in ("d_loss", "g_loss", "d_real", "d_fake") if k in last)
+        elapsed = f"{time.perf_counter() - started:.1f}s" + (" since resuming" if resume_from else "")
+        written = sorted(p.name + ("/" if p.is_dir() else "") for p in run_dir.iterdir() if not p.name.startswith("."))
+        print(f"Trained {config.trainer.epochs} epochs ({elapsed}): {figures}.")
+        print(f"Wrote {run_dir}: {', '.join(written)}")
     return EXIT_OK
+
+
+def _with_seed(config: RunConfig, previous_run: Path | None) -> RunConfig:
+    """The config with a seed: its own, the resumed run's, or a random one recorded with the run."""
+    if config.trainer.seed is not None:
+        return config
+    previous = read_toml(previous_run).get("trainer", {}).get("seed") if previous_run else None
+    if isinstance(previous, int):
+        return config.with_seed(previous)
+    if dist.world_size() > 1:
+        raise ConfigError(
+            "trainer.seed is missing: under torchrun every process must draw the same data order, "
+            "so give one (--set trainer.seed=0).",
+            "trainer.seed",
+        )
+    return config.with_seed(random.randrange(2**31))
 
 
 def _checkpoint_to_resume(run: Run) -> Path:
@@ -147,10 +166,9 @@ def _report_interrupt(run: Run, saved: Path) -> None:
 
 def _write_progress_gif(run: Run) -> Path | None:
     """Join the sample grids, in epoch order, into ``progress.gif`` in the run directory."""
-    grid_type = CALLBACKS.get("sample_grid") if "sample_grid" in CALLBACKS else None
-    grids = [cb for cb in run.trainer.callbacks if grid_type and isinstance(cb, grid_type)]
+    grids = [cb for cb in run.trainer.callbacks if isinstance(cb, SampleGrid)]
     frames = sorted(grids[0].dirpath.glob("*.png")) if grids else []
-    if not frames or not run.trainer.is_global_zero:
+    if not frames:
         return None
     from PIL import Image
 
