@@ -22,6 +22,7 @@ import random
 import re
 import shlex
 import sys
+import textwrap
 import time
 import traceback
 from collections.abc import Sequence
@@ -285,7 +286,9 @@ def build_parser() -> argparse.ArgumentParser:
     formatter = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(
         prog="pygan",
-        description="Train GANs from TOML configs, sample and evaluate checkpoints, list the parts.",
+        description=_fill(
+            "Train GANs from TOML configs, sample and evaluate checkpoints, list the parts."
+        ),
         epilog="Exit codes: 0 success, 1 failure while running, 2 usage or config error, 130 Ctrl-C.\n"
         "Run 'pygan COMMAND --help' for the options of a command.",
         formatter_class=formatter,
@@ -299,9 +302,11 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[debug],
         formatter_class=formatter,
         help="train from a TOML config",
-        description="Train the GAN a TOML config describes, into a run directory holding "
-        "config.toml (the config as run, overrides applied), checkpoints/, samples/ (one grid "
-        "per saved epoch, same noise each time), metrics.csv, losses.png and progress.gif.",
+        description=_fill(
+            "Train the GAN a TOML config describes, into a run directory holding "
+            "config.toml (the config as run, overrides applied), checkpoints/, samples/ (one grid "
+            "per saved epoch, same noise each time), metrics.csv, losses.png and progress.gif."
+        ),
         epilog="examples:\n"
         "  pygan train examples/mnist_mlp.toml\n"
         "  pygan train examples/mnist_mlp.toml --set trainer.epochs=5 --set optimizers.g.lr=1e-3\n"
@@ -330,9 +335,11 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[debug],
         formatter_class=formatter,
         help="generate images from a checkpoint",
-        description="Generate images with the generator saved in a checkpoint (the EMA weights "
-        "when it has them), without the training code: a PNG grid, or the raw values in "
-        "[-1, 1] as a torch tensor (.pt) or a NumPy array (.npy) of shape (n, C, H, W).",
+        description=_fill(
+            "Generate images with the generator saved in a checkpoint (the EMA weights "
+            "when it has them), without the training code: a PNG grid, or the raw values in "
+            "[-1, 1] as a torch tensor (.pt) or a NumPy array (.npy) of shape (n, C, H, W)."
+        ),
         epilog="examples:\n"
         "  pygan sample runs/mnist_mlp/checkpoints/last.ckpt -n 64 -o grid.png --seed 0\n"
         "  pygan sample runs/mnist_mlp/checkpoints/last.ckpt -n 10000 -o fakes.npy",
@@ -352,8 +359,10 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[debug],
         formatter_class=formatter,
         help="quality figures of a checkpoint's generator",
-        description="Compute the quality figures of pygan.metrics for the generator in a "
-        "checkpoint; print them as a table and write them as JSON.",
+        description=_fill(
+            "Compute the quality figures of pygan.metrics for the generator in a "
+            "checkpoint; print them as a table and write them as JSON."
+        ),
         epilog="example:\n  pygan evaluate runs/mnist_mlp/checkpoints/last.ckpt --n 10000 --json eval.json",
     )
     evaluate.add_argument("checkpoint", metavar="CHECKPOINT", help="a checkpoint file written by pygan")
@@ -367,8 +376,10 @@ def build_parser() -> argparse.ArgumentParser:
         "list",
         parents=[debug],
         help="list the parts configs can name, plugins included",
-        description="List the registered names configs can use, with the first line of each "
-        "docstring; parts from plugins show the entry point they came from.",
+        description=_fill(
+            "List the registered names configs can use, with the first line of each "
+            "docstring; parts from plugins show the entry point they came from."
+        ),
     )
     listing.add_argument("kind", nargs="?", choices=list(KINDS), help="one kind only (default: all)")
     listing.set_defaults(handler=_list)
@@ -391,6 +402,10 @@ def _int_at_least(text: str, minimum: int) -> int:
     if value < minimum:
         raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {value}")
     return value
+
+
+def _fill(text: str) -> str:
+    return textwrap.fill(text, width=88)
 
 
 def _note(message: str) -> None:
