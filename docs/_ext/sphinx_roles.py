@@ -7,10 +7,13 @@ when the name resolves to an object of the package, and into plain code otherwis
 such as ``KeyError``). Because the link targets are checked by ``mkdocs build --strict``, a
 docstring that names something the API pages do not show fails the build.
 
-It also turns an RST literal-block marker (a line ending in ``::``) into a plain colon, and
-reads an ``Example:`` section as griffe's ``Examples:`` section, so its ``>>>`` lines render as
-highlighted code rather than as a quotation, and an RST simple table (rows between ``===``
-border lines) into a Markdown table.
+It also adapts a few reStructuredText habits to Markdown:
+
+- an ``Example:`` section becomes griffe's ``Examples:`` section, so its ``>>>`` lines render
+  as highlighted code rather than as a quotation;
+- a summary that wraps onto a second line is joined into one (summary tables show one line);
+- a line ending in ``::`` (a literal-block marker) ends in ``:``, and a simple table (rows
+  between ``===`` border lines) becomes a Markdown table.
 """
 
 from __future__ import annotations
@@ -80,6 +83,15 @@ def _resolve(name: str, obj: griffe.Object, package: griffe.Module) -> str | Non
         return None
 
 
+def _join_summary(text: str) -> str:
+    """Put the first paragraph on one line, unless it holds a section or a code example."""
+    first, sep, rest = text.partition("\n\n")
+    lines = first.split("\n")
+    if len(lines) == 1 or any(line.rstrip().endswith(":") or ">>>" in line for line in lines):
+        return text
+    return " ".join(line.strip() for line in lines) + sep + rest
+
+
 def _rewrite(text: str, obj: griffe.Object, package: griffe.Module) -> str:
     def replace(match: re.Match[str]) -> str:
         short, name = match.group(1) == "~", match.group(2)
@@ -88,7 +100,7 @@ def _rewrite(text: str, obj: griffe.Object, package: griffe.Module) -> str:
         return f"[`{shown}`][{target}]" if target else f"`{shown}`"
 
     text = _LITERAL_MARKER.sub(":", _ROLE.sub(replace, text))
-    return _rst_tables(_EXAMPLE_HEADER.sub(r"\1Examples:", text))
+    return _rst_tables(_EXAMPLE_HEADER.sub(r"\1Examples:", _join_summary(text)))
 
 
 class SphinxRoles(griffe.Extension):
