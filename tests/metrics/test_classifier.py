@@ -20,7 +20,9 @@ def small(make_digits: Callable[..., ImageDataset]) -> ImageDataset:
     return make_digits(60)
 
 
-def test_learns_the_synthetic_digits(classifier: DigitClassifier, make_digits: Callable[..., ImageDataset]) -> None:
+def test_learns_the_synthetic_digits(
+    classifier: DigitClassifier, make_digits: Callable[..., ImageDataset]
+) -> None:
     assert classifier.test_accuracy is not None and classifier.test_accuracy >= 0.9
     unseen = make_digits(200, seed=1)
     assert classifier.accuracy(unseen) >= 0.9
@@ -59,7 +61,9 @@ def test_bad_training_arguments_are_named(small: ImageDataset) -> None:
         train_classifier(small, holdout=0.001)
 
 
-def test_cache_is_reused_and_keyed_by_the_data(small: ImageDataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cache_is_reused_and_keyed_by_the_data(
+    small: ImageDataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first = get_classifier(small, directory=tmp_path, **RECIPE)
     files = list(tmp_path.glob("classifier-*.pt"))
     assert [f.name for f in files] == [f"classifier-{first.data_hash}.pt"]
@@ -70,19 +74,28 @@ def test_cache_is_reused_and_keyed_by_the_data(small: ImageDataset, tmp_path: Pa
     monkeypatch.setattr(classifier_module, "train_classifier", no_training)
     again = get_classifier(small, directory=tmp_path, **RECIPE)
     assert again.test_accuracy == first.test_accuracy
-    assert all(torch.equal(x, y) for x, y in zip(again.state_dict().values(), first.state_dict().values()))
+    assert all(
+        torch.equal(x, y) for x, y in zip(again.state_dict().values(), first.state_dict().values())
+    )
     monkeypatch.undo()
 
     other = ImageDataset(small.images.flip(-1), small.labels)  # different digits: another entry
     assert get_classifier(other, directory=tmp_path, **RECIPE).data_hash != first.data_hash
-    assert get_classifier(small, directory=tmp_path, epochs=2).data_hash != first.data_hash  # another recipe
+    assert (
+        get_classifier(small, directory=tmp_path, epochs=2).data_hash != first.data_hash
+    )  # another recipe
     assert len(list(tmp_path.glob("classifier-*.pt"))) == 3
 
 
-def test_cache_file_holds_only_tensors_and_plain_values(small: ImageDataset, tmp_path: Path) -> None:
+def test_cache_file_holds_only_tensors_and_plain_values(
+    small: ImageDataset, tmp_path: Path
+) -> None:
     model = get_classifier(small, directory=tmp_path, **RECIPE)
     state = torch.load(tmp_path / f"classifier-{model.data_hash}.pt", weights_only=True)
-    assert state["architecture"] == model.architecture and state["test_accuracy"] == model.test_accuracy
+    assert (
+        state["architecture"] == model.architecture
+        and state["test_accuracy"] == model.test_accuracy
+    )
 
 
 def test_an_unreadable_cache_file_is_replaced(small: ImageDataset, tmp_path: Path) -> None:
@@ -103,3 +116,8 @@ def test_cache_off_writes_nothing_and_env_names_the_directory(
     assert not (tmp_path / "cache").exists()
     get_classifier(small, **RECIPE)
     assert len(list((tmp_path / "cache").glob("classifier-*.pt"))) == 1
+
+
+def test_accuracy_needs_one_label_per_image(classifier: DigitClassifier) -> None:
+    with pytest.raises(ValueError, match=r"one integer label per image \(4\)"):
+        classifier.accuracy(torch.zeros(4, 1, 8, 8))

@@ -24,7 +24,13 @@ def test_evaluate_generator_reports_every_figure(
 ) -> None:
     real, test = make_digits(200, seed=1), make_digits(100, seed=2)
     figures = evaluate_generator(
-        tiny_generator(), n=200, real=real, reference=digits, classifier=classifier, parzen_test=test, batch_size=64
+        tiny_generator(),
+        n=200,
+        real=real,
+        reference=digits,
+        classifier=classifier,
+        parzen_test=test,
+        batch_size=64,
     )
     json.dumps(figures)  # plain values only
     assert figures["n"] == 200 and figures["reference_n"] == 300
@@ -39,9 +45,13 @@ def test_evaluate_generator_reports_every_figure(
     assert len(figures["class_histogram"]) == 10
 
 
-def test_evaluate_generator_refuses_a_classifier_of_another_shape(classifier: DigitClassifier) -> None:
+def test_evaluate_generator_refuses_a_classifier_of_another_shape(
+    classifier: DigitClassifier,
+) -> None:
     g = MLPGenerator(latent_dim=8, output_shape=(1, 4, 4), hidden=(16,))
-    with pytest.raises(ValueError, match=r"makes images of shape \(1, 4, 4\) but the classifier judges \(1, 8, 8\)"):
+    with pytest.raises(
+        ValueError, match=r"makes images of shape \(1, 4, 4\) but the classifier judges \(1, 8, 8\)"
+    ):
         evaluate_generator(g, n=10, real=torch.zeros(4, 1, 8, 8), classifier=classifier)
 
 
@@ -69,10 +79,14 @@ def test_callback_logs_figures_every_n_epochs_and_after_the_last(
     assert [all(k in record for k in logged) for record in trainer.history] == [False, True, True]
     assert not any(k in trainer.history[0] for k in logged)
     assert 1 <= trainer.history[-1]["modes"] <= 10
-    assert trainer.history[-1]["frechet_distance"] == pytest.approx(callback.evaluate(g)["frechet_distance"])
+    assert trainer.history[-1]["frechet_distance"] == pytest.approx(
+        callback.evaluate(g)["frechet_distance"]
+    )
     # evaluating consumed no training randomness: the same run without it ends the same
     _, g_alone = fit([], digits.images)
-    assert all(torch.equal(a, b) for a, b in zip(g.state_dict().values(), g_alone.state_dict().values()))
+    assert all(
+        torch.equal(a, b) for a, b in zip(g.state_dict().values(), g_alone.state_dict().values())
+    )
 
 
 def test_callback_checks_its_arguments(classifier: DigitClassifier) -> None:

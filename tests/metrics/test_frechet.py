@@ -7,7 +7,12 @@ import math
 import pytest
 import torch
 
-from pygan.metrics import frechet_distance, frechet_distance_from_statistics, gaussian_statistics, sqrtm_psd
+from pygan.metrics import (
+    frechet_distance,
+    frechet_distance_from_statistics,
+    gaussian_statistics,
+    sqrtm_psd,
+)
 
 F64 = torch.float64
 
@@ -30,13 +35,18 @@ def test_identical_features_give_zero() -> None:
 def test_closed_form_for_diagonal_covariances() -> None:
     g = torch.Generator().manual_seed(1)
     mean1, mean2 = torch.randn(16, generator=g, dtype=F64), torch.randn(16, generator=g, dtype=F64)
-    var1, var2 = torch.rand(16, generator=g, dtype=F64) + 0.1, torch.rand(16, generator=g, dtype=F64) * 3
+    var1, var2 = (
+        torch.rand(16, generator=g, dtype=F64) + 0.1,
+        torch.rand(16, generator=g, dtype=F64) * 3,
+    )
     expected = float((mean1 - mean2).square().sum() + (var1.sqrt() - var2.sqrt()).square().sum())
     got = frechet_distance_from_statistics(mean1, torch.diag(var1), mean2, torch.diag(var2))
     assert got == pytest.approx(expected, rel=1e-10)
     # rotating both Gaussians the same way changes the matrices, not the distance
     q = random_rotation(16, 2)
-    rotated = frechet_distance_from_statistics(q @ mean1, q @ torch.diag(var1) @ q.T, q @ mean2, q @ torch.diag(var2) @ q.T)
+    rotated = frechet_distance_from_statistics(
+        q @ mean1, q @ torch.diag(var1) @ q.T, q @ mean2, q @ torch.diag(var2) @ q.T
+    )
     assert rotated == pytest.approx(expected, rel=1e-9)
 
 
@@ -44,7 +54,10 @@ def test_samples_of_two_gaussians_approach_the_closed_form() -> None:
     g = torch.Generator().manual_seed(3)
     d, n = 4, 200_000
     q = random_rotation(d, 4)
-    std1, std2 = torch.tensor([1.0, 2.0, 0.5, 1.0], dtype=F64), torch.tensor([1.5, 1.0, 1.0, 0.2], dtype=F64)
+    std1, std2 = (
+        torch.tensor([1.0, 2.0, 0.5, 1.0], dtype=F64),
+        torch.tensor([1.5, 1.0, 1.0, 0.2], dtype=F64),
+    )
     shift = torch.tensor([1.0, -1.0, 0.0, 2.0], dtype=F64)
     x1 = (torch.randn(n, d, generator=g, dtype=F64) * std1) @ q.T
     x2 = (torch.randn(n, d, generator=g, dtype=F64) * std2) @ q.T + shift
@@ -58,8 +71,12 @@ def test_matches_scipy_for_covariances_that_do_not_commute() -> None:
     mean1, mean2 = torch.zeros(d, dtype=F64), torch.full((d,), 0.5, dtype=F64)
     cov1, cov2 = random_spd(d, 5), random_spd(d, 6)
     root = linalg.sqrtm(cov1.numpy() @ cov2.numpy()).real
-    expected = float((mean1 - mean2).square().sum() + cov1.trace() + cov2.trace()) - 2 * float(root.trace())
-    assert frechet_distance_from_statistics(mean1, cov1, mean2, cov2) == pytest.approx(expected, rel=1e-8)
+    expected = float((mean1 - mean2).square().sum() + cov1.trace() + cov2.trace()) - 2 * float(
+        root.trace()
+    )
+    assert frechet_distance_from_statistics(mean1, cov1, mean2, cov2) == pytest.approx(
+        expected, rel=1e-8
+    )
 
 
 def test_sqrtm_psd_squares_back_even_when_singular() -> None:

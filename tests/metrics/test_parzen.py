@@ -12,7 +12,9 @@ from pygan.metrics import SIGMAS, parzen_log_likelihoods, parzen_window, select_
 
 def gaussian_log_density(x: torch.Tensor, mean: torch.Tensor, variance: float) -> torch.Tensor:
     d = x.shape[1]
-    return -0.5 * (x - mean).double().square().sum(dim=1) / variance - 0.5 * d * math.log(2 * math.pi * variance)
+    return -0.5 * (x - mean).double().square().sum(dim=1) / variance - 0.5 * d * math.log(
+        2 * math.pi * variance
+    )
 
 
 def test_one_sample_gives_exactly_a_gaussian() -> None:
@@ -35,10 +37,17 @@ def test_many_gaussian_samples_give_the_convolved_gaussian() -> None:
 
 def test_matches_a_float64_brute_force_on_image_like_data() -> None:
     g = torch.Generator().manual_seed(2)
-    samples, points = torch.rand(300, 784, generator=g).round(), torch.rand(40, 784, generator=g).round()
+    samples, points = (
+        torch.rand(300, 784, generator=g).round(),
+        torch.rand(40, 784, generator=g).round(),
+    )
     for sigma in (0.1, 0.3, 1.0):
         squared = torch.cdist(points.double(), samples.double()).square()
-        expected = (-squared / (2 * sigma**2)).logsumexp(dim=1) - math.log(300) - 392 * math.log(2 * math.pi * sigma**2)
+        expected = (
+            (-squared / (2 * sigma**2)).logsumexp(dim=1)
+            - math.log(300)
+            - 392 * math.log(2 * math.pi * sigma**2)
+        )
         assert torch.allclose(parzen_log_likelihoods(samples, points, sigma), expected, atol=1e-2)
 
 
@@ -46,7 +55,9 @@ def test_blocks_do_not_change_the_answer() -> None:
     g = torch.Generator().manual_seed(3)
     samples, points = torch.rand(103, 16, generator=g), torch.rand(37, 16, generator=g)
     whole = parzen_log_likelihoods(samples, points, 0.2, batch_size=1000)
-    assert torch.allclose(parzen_log_likelihoods(samples, points, 0.2, batch_size=7), whole, atol=1e-6)
+    assert torch.allclose(
+        parzen_log_likelihoods(samples, points, 0.2, batch_size=7), whole, atol=1e-6
+    )
 
 
 def test_sigma_is_the_best_of_the_grid_on_the_validation_points() -> None:
@@ -54,12 +65,18 @@ def test_sigma_is_the_best_of_the_grid_on_the_validation_points() -> None:
     samples, valid = torch.rand(200, 16, generator=g), torch.rand(60, 16, generator=g)
     scores = [float(parzen_log_likelihoods(samples, valid, s).mean()) for s in SIGMAS]
     assert select_sigma(samples, valid) == SIGMAS[scores.index(max(scores))]
-    assert len(SIGMAS) == 10 and SIGMAS[0] == pytest.approx(0.1) and SIGMAS[-1] == pytest.approx(1.0)
+    assert (
+        len(SIGMAS) == 10 and SIGMAS[0] == pytest.approx(0.1) and SIGMAS[-1] == pytest.approx(1.0)
+    )
 
 
 def test_parzen_window_reports_mean_and_standard_error() -> None:
     g = torch.Generator().manual_seed(5)
-    samples, test, valid = torch.rand(200, 16, generator=g), torch.rand(50, 16, generator=g), torch.rand(20, 16, generator=g)
+    samples, test, valid = (
+        torch.rand(200, 16, generator=g),
+        torch.rand(50, 16, generator=g),
+        torch.rand(20, 16, generator=g),
+    )
     result = parzen_window(samples, test, valid)
     ll = parzen_log_likelihoods(samples, test, result.sigma)
     assert result.sigma == select_sigma(samples, valid)

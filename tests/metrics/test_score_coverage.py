@@ -58,7 +58,9 @@ def test_uniform_classes_cover_all_modes_with_kl_zero() -> None:
 
 
 def test_a_class_below_the_threshold_is_not_covered() -> None:
-    labels = torch.cat([torch.zeros(99, dtype=torch.long), torch.ones(1, dtype=torch.long)])  # 1% of 1s
+    labels = torch.cat(
+        [torch.zeros(99, dtype=torch.long), torch.ones(1, dtype=torch.long)]
+    )  # 1% of 1s
     assert mode_coverage(labels).modes == 1
     assert mode_coverage(labels, threshold=0.01).modes == 2
 

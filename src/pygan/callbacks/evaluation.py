@@ -133,7 +133,9 @@ class Evaluation(Callback):
     def on_epoch_end(self, trainer: Trainer, logs: dict[str, Any]) -> None:
         """Evaluate on every ``every_n_epochs``-th epoch and after the last one."""
         epoch = trainer.completed_epochs
-        if not trainer.is_global_zero or (epoch % self.every_n_epochs and epoch != trainer.max_epochs):
+        if not trainer.is_global_zero or (
+            epoch % self.every_n_epochs and epoch != trainer.max_epochs
+        ):
             return
         generator: Generator = trainer.generator
         if self.use_ema:

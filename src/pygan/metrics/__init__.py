@@ -23,7 +23,13 @@ from pygan.metrics.frechet import (
     gaussian_statistics,
     sqrtm_psd,
 )
-from pygan.metrics.parzen import SIGMAS, ParzenResult, parzen_log_likelihoods, parzen_window, select_sigma
+from pygan.metrics.parzen import (
+    SIGMAS,
+    ParzenResult,
+    parzen_log_likelihoods,
+    parzen_window,
+    select_sigma,
+)
 from pygan.metrics.score import classifier_score
 
 __all__ = [

@@ -209,7 +209,9 @@ class DigitClassifier(nn.Module):
             return torch.zeros(0, self.feature_dim), torch.zeros(0, self.num_classes)
         return torch.cat(features), torch.cat(probs)
 
-    def accuracy(self, images: Images, labels: torch.Tensor | None = None, *, batch_size: int = 1000) -> float:
+    def accuracy(
+        self, images: Images, labels: torch.Tensor | None = None, *, batch_size: int = 1000
+    ) -> float:
         """Return the fraction of ``images`` classified as their ``labels``.
 
         Args:
@@ -218,13 +220,13 @@ class DigitClassifier(nn.Module):
             labels: Integer labels ``(N,)``.
 
         Raises:
-            ValueError: No labels, or as many labels as images.
+            ValueError: Not one label in ``0..num_classes-1`` per image.
         """
         if labels is None and isinstance(images, ImageDataset):
             labels = images.labels
-        if labels is None or len(labels) != len(as_images(images)):
-            raise ValueError("accuracy() needs one integer label per image.")
-        predicted = self.predict_proba(images, batch_size=batch_size).argmax(dim=1)
+        x = as_images(images)
+        labels = _check_labels(x, labels, self.num_classes)
+        predicted = self.predict_proba(x, batch_size=batch_size).argmax(dim=1)
         return float((predicted == labels.cpu()).float().mean())
 
 
@@ -243,7 +245,10 @@ def _random_shift(images: torch.Tensor, generator: torch.Generator) -> torch.Ten
     ]
 
 
-def _check_labels(images: torch.Tensor, labels: torch.Tensor, num_classes: int) -> torch.Tensor:
+def _check_labels(
+    images: torch.Tensor, labels: torch.Tensor | None, num_classes: int
+) -> torch.Tensor:
+    """Return ``labels`` as int64 if they are one label in ``0..num_classes-1`` per image."""
     if not isinstance(labels, torch.Tensor) or labels.dim() != 1 or len(labels) != len(images):
         raise ValueError(
             f"Expected one integer label per image ({len(images)}), got "
@@ -304,7 +309,9 @@ def train_classifier(
         labels = images.labels
     x = as_images(images)
     if labels is None:
-        raise ValueError("train_classifier needs labels: pass them, or an ImageDataset with labels.")
+        raise ValueError(
+            "train_classifier needs labels: pass them, or an ImageDataset with labels."
+        )
     y = _check_labels(x, labels, check_int("num_classes", num_classes, minimum=2))
     epochs = check_int("epochs", epochs)
     batch_size = check_int("batch_size", batch_size)
@@ -343,7 +350,10 @@ def train_classifier(
     model.test_accuracy = model.accuracy(x[test], y[test])
     _log.info(
         "Trained the digit classifier on %d digits in %.1f s: %.2f%% right on %d held-out digits.",
-        len(train), time.perf_counter() - started, 100 * model.test_accuracy, n_test,
+        len(train),
+        time.perf_counter() - started,
+        100 * model.test_accuracy,
+        n_test,
     )
     return model
 
@@ -410,7 +420,9 @@ def get_classifier(
         except (CheckpointError, KeyError, RuntimeError, TypeError, ValueError) as error:
             import warnings
 
-            warnings.warn(f"Retraining the digit classifier: cannot use {path}: {error}", stacklevel=2)
+            warnings.warn(
+                f"Retraining the digit classifier: cannot use {path}: {error}", stacklevel=2
+            )
     model = train_classifier(images, labels, **recipe).cpu()
     model.data_hash = key
     if cache:
@@ -421,7 +433,10 @@ def get_classifier(
                 "state_dict": model.state_dict(),
                 "test_accuracy": model.test_accuracy,
                 "data_hash": key,
-                "recipe": {k: v if isinstance(v, (int, float, str)) else str(v) for k, v in full_recipe.items()},
+                "recipe": {
+                    k: v if isinstance(v, (int, float, str)) else str(v)
+                    for k, v in full_recipe.items()
+                },
             },
             path,
         )

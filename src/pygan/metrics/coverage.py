@@ -48,14 +48,19 @@ def mode_coverage(
             another number of classes.
 
     Example:
-        >>> mode_coverage(torch.tensor([3, 3, 3, 3]))  # one class of ten
-        ModeCoverage(histogram=[0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], modes=1, kl_uniform=2.302585092994046)
+        >>> collapsed = mode_coverage(torch.tensor([3, 3, 3, 3]))  # one class of ten
+        >>> collapsed.histogram[:5], collapsed.modes, round(collapsed.kl_uniform, 6)  # log(10)
+        ([0.0, 0.0, 0.0, 1.0, 0.0], 1, 2.302585)
         >>> mode_coverage(torch.arange(20) % 10).kl_uniform
         0.0
     """
     num_classes = check_int("num_classes", num_classes)
     threshold = check_fraction("threshold", threshold, high_inclusive=True)
-    if not isinstance(predictions, torch.Tensor) or predictions.dim() not in (1, 2) or not len(predictions):
+    if (
+        not isinstance(predictions, torch.Tensor)
+        or predictions.dim() not in (1, 2)
+        or not len(predictions)
+    ):
         raise ValueError(
             f"Expected predicted labels (n,) or probabilities (n, {num_classes}) with n >= 1, got "
             f"{tuple(getattr(predictions, 'shape', ())) or type(predictions).__name__}."

@@ -27,7 +27,9 @@ from pygan.models.base import Generator
 __all__ = ["evaluate_generator", "measure_images", "sample_images"]
 
 
-def sample_images(generator: Generator, n: int, *, batch_size: int = 1000, seed: int = 0) -> torch.Tensor:
+def sample_images(
+    generator: Generator, n: int, *, batch_size: int = 1000, seed: int = 0
+) -> torch.Tensor:
     """Draw ``n`` images from ``generator`` (eval mode, no gradients) as a CPU tensor in [-1, 1].
 
     The latent noise is drawn on the CPU from its own random number generator seeded with
@@ -45,7 +47,9 @@ def sample_images(generator: Generator, n: int, *, batch_size: int = 1000, seed:
     batch_size = check_int("batch_size", batch_size)
     z = torch.randn(n, generator.latent_dim, generator=torch.Generator().manual_seed(seed))
     device = generator.device
-    return torch.cat([generator.sample(len(c), z=c.to(device)).float().cpu() for c in z.split(batch_size)])
+    return torch.cat(
+        [generator.sample(len(c), z=c.to(device)).float().cpu() for c in z.split(batch_size)]
+    )
 
 
 def measure_images(
@@ -82,7 +86,9 @@ def measure_images(
         "modes": coverage.modes,
         "kl_uniform": coverage.kl_uniform,
         "classifier_score": classifier_score(probs)[0],
-        "frechet_distance": frechet_distance_from_statistics(*gaussian_statistics(features), *real_statistics),
+        "frechet_distance": frechet_distance_from_statistics(
+            *gaussian_statistics(features), *real_statistics
+        ),
         "class_histogram": [round(h, 6) for h in coverage.histogram],
     }
     if parzen_test is not None:
@@ -149,7 +155,8 @@ def evaluate_generator(
         >>> digits = torch.randint(0, 256, (60, 1, 8, 8), dtype=torch.uint8)
         >>> judge = train_classifier(digits, torch.arange(60) % 10, epochs=1)
         >>> g = MLPGenerator(latent_dim=8, output_shape=(1, 8, 8), hidden=(16,))
-        >>> figures = evaluate_generator(g, n=50, real=digits, reference=digits[:30], classifier=judge)
+        >>> figures = evaluate_generator(
+        ...     g, n=50, real=digits, reference=digits[:30], classifier=judge)
         >>> figures["n"], figures["reference_n"], 1 <= figures["modes"] <= 10
         (50, 30, True)
     """
@@ -166,7 +173,10 @@ def evaluate_generator(
         real = mnist_5k()
     real_features, real_probs = classifier.embed(real, batch_size=batch_size)
     real_statistics = gaussian_statistics(real_features)
-    results: dict[str, Any] = {"n": check_int("n", n), "classifier_accuracy": classifier.test_accuracy}
+    results: dict[str, Any] = {
+        "n": check_int("n", n),
+        "classifier_accuracy": classifier.test_accuracy,
+    }
     labels = real.labels if isinstance(real, ImageDataset) else None
     if labels is not None:
         results["real_accuracy"] = float((real_probs.argmax(dim=1) == labels).float().mean())

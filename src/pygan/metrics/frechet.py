@@ -11,7 +11,12 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["frechet_distance", "frechet_distance_from_statistics", "gaussian_statistics", "sqrtm_psd"]
+__all__ = [
+    "frechet_distance",
+    "frechet_distance_from_statistics",
+    "gaussian_statistics",
+    "sqrtm_psd",
+]
 
 
 def gaussian_statistics(features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -99,4 +104,6 @@ def frechet_distance(features1: torch.Tensor, features2: torch.Tensor) -> float:
         >>> round(frechet_distance(a, a), 6), frechet_distance(a, a + 3) > 30
         (0.0, True)
     """
-    return frechet_distance_from_statistics(*gaussian_statistics(features1), *gaussian_statistics(features2))
+    return frechet_distance_from_statistics(
+        *gaussian_statistics(features1), *gaussian_statistics(features2)
+    )

@@ -85,7 +85,9 @@ def _log_likelihoods(
     return _log_kernel_means(samples, points, sigmas, batch_size) - normalizer[:, None]
 
 
-def _check_pair(samples: torch.Tensor, points: torch.Tensor, name: str) -> tuple[torch.Tensor, torch.Tensor]:
+def _check_pair(
+    samples: torch.Tensor, points: torch.Tensor, name: str
+) -> tuple[torch.Tensor, torch.Tensor]:
     s, p = _flatten("samples", samples), _flatten(name, points)
     if s.shape[1] != p.shape[1]:
         raise ValueError(
@@ -97,7 +99,12 @@ def _check_pair(samples: torch.Tensor, points: torch.Tensor, name: str) -> tuple
 
 def _check_sigmas(sigmas: Sequence[float]) -> torch.Tensor:
     values = torch.as_tensor(list(sigmas), dtype=torch.float64)
-    if values.dim() != 1 or not len(values) or not bool((values > 0).all()) or not bool(values.isfinite().all()):
+    if (
+        values.dim() != 1
+        or not len(values)
+        or not bool((values > 0).all())
+        or not bool(values.isfinite().all())
+    ):
         raise ValueError(f"Expected sigmas to be positive finite numbers, got {list(sigmas)!r}.")
     return values
 

@@ -46,7 +46,9 @@ def classifier_score(probs: torch.Tensor, *, splits: int = 1) -> tuple[float, fl
     if splits > len(probs):
         raise ValueError(f"splits={splits} is more than the {len(probs)} rows of probs.")
     p = probs.detach().to(torch.float64)
-    if (p < 0).any() or not torch.allclose(p.sum(dim=1), torch.ones(len(p), dtype=torch.float64), atol=1e-4):
+    if (p < 0).any() or not torch.allclose(
+        p.sum(dim=1), torch.ones(len(p), dtype=torch.float64), atol=1e-4
+    ):
         raise ValueError("Expected probs to hold probabilities: non-negative rows that sum to 1.")
     scores = []
     for part in p.tensor_split(splits):
