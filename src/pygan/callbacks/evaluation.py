@@ -33,7 +33,9 @@ class Evaluation(Callback):
 
     They land in ``trainer.history`` and in ``metrics.csv`` (the ``csv_logger``); epochs
     without an evaluation have no such keys. The Parzen log-likelihood is left to
-    :func:`pygan.metrics.evaluate_generator`: it costs seconds, not milliseconds.
+    :func:`pygan.metrics.evaluate_generator`: it costs seconds, not milliseconds. The
+    Fréchet distance shrinks as ``n`` grows (it is biased upwards for small sets), so compare
+    only figures measured with the same ``n``.
 
     The images come from fixed noise (a private generator seeded with ``seed``: the global
     random state is never touched), in eval mode, from the averaged weights when the trainer

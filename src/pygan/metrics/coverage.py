@@ -25,6 +25,10 @@ class ModeCoverage:
         histogram: Fraction of the images predicted as each class (sums to 1).
         modes: Number of classes holding at least ``threshold`` of the images.
         kl_uniform: KL divergence of ``histogram`` to the uniform distribution, in nats.
+
+    Example:
+        >>> ModeCoverage(histogram=[0.5, 0.5], modes=2, kl_uniform=0.0).modes
+        2
     """
 
     histogram: list[float]

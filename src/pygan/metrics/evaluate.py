@@ -78,6 +78,15 @@ def measure_images(
         ``modes``, ``kl_uniform``, ``class_histogram``, ``classifier_score``,
         ``frechet_distance``, and with ``parzen_test`` also ``parzen_log_likelihood``,
         ``parzen_se``, ``parzen_sigma`` and ``parzen_n_test``.
+
+    Example:
+        >>> from pygan.metrics import gaussian_statistics, train_classifier
+        >>> digits = torch.randint(0, 256, (60, 1, 8, 8), dtype=torch.uint8)
+        >>> judge = train_classifier(digits, torch.arange(60) % 10, epochs=1)
+        >>> stats = gaussian_statistics(judge.features(digits))
+        >>> figures = measure_images(digits, classifier=judge, real_statistics=stats)
+        >>> round(figures["frechet_distance"], 6), sorted(figures)[:3]
+        (0.0, ['class_histogram', 'classifier_score', 'frechet_distance'])
     """
     x = as_images(images)
     features, probs = classifier.embed(x, batch_size=batch_size)
@@ -124,7 +133,9 @@ def evaluate_generator(
 
     Args:
         generator: The generator to judge (its images must have the classifier's shape).
-        n: How many images to generate (Goodfellow et al. use 10,000 for Parzen).
+        n: How many images to generate (Goodfellow et al. use 10,000 for Parzen). The
+            Fréchet distance is biased upwards for small sets and the Parzen estimate grows
+            with the number of samples: compare figures measured with the same sizes.
         real: Real digits to compare against (the Fréchet distance's real side), e.g. the
             MNIST test set; ``None`` uses the 5,000 digits of ``mnist_5k``. With labels, the
             classifier's accuracy on them is reported too.

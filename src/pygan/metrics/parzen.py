@@ -39,6 +39,11 @@ class ParzenResult:
         sigma: The kernel width used (chosen on the validation points).
         n_test: Number of test points.
         n_valid: Number of validation points sigma was chosen on.
+
+    Example:
+        >>> r = ParzenResult(mean=225.0, se=2.0, sigma=0.17, n_test=9000, n_valid=1000)
+        >>> f"{r.mean:.0f} ± {r.se:.0f}"
+        '225 ± 2'
     """
 
     mean: float
