@@ -12,8 +12,8 @@ It also adapts a few reStructuredText habits to Markdown:
 - an ``Example:`` section becomes griffe's ``Examples:`` section, so its ``>>>`` lines render
   as highlighted code rather than as a quotation;
 - a summary that wraps onto a second line is joined into one (summary tables show one line);
-- a line ending in ``::`` (a literal-block marker) ends in ``:``, and a simple table (rows
-  between ``===`` border lines) becomes a Markdown table.
+- a line ending in ``::`` (a literal-block marker) ends in ``:`` (a lone ``::`` goes), and a
+  simple table (rows between ``===`` border lines) becomes a Markdown table.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import griffe
 
 _ROLE = re.compile(r":(?:class|meth|func|mod|attr|data|exc|obj):`(~?)([\w.]+)(?:\(\))?`")
 _LITERAL_MARKER = re.compile(r"(?<=\S)::$", re.MULTILINE)
+_LONE_LITERAL_MARKER = re.compile(r"^[ \t]*::[ \t]*$", re.MULTILINE)
 _EXAMPLE_HEADER = re.compile(r"^(\s*)Example:$", re.MULTILINE)
 _TABLE_BORDER = re.compile(r"^\s*=+(?:\s+=+)+\s*$")
 
@@ -100,6 +101,7 @@ def _rewrite(text: str, obj: griffe.Object, package: griffe.Module) -> str:
         return f"[`{shown}`][{target}]" if target else f"`{shown}`"
 
     text = _LITERAL_MARKER.sub(":", _ROLE.sub(replace, text))
+    text = _LONE_LITERAL_MARKER.sub("", text)
     return _rst_tables(_EXAMPLE_HEADER.sub(r"\1Examples:", _join_summary(text)))
 
 
