@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 import os
@@ -153,21 +154,32 @@ def test_evaluate_prints_a_table_and_writes_json(
     assert run(capsys, "train", config, "--out", tmp_path / "run", "--set", "trainer.epochs=1")[0] == 0
     calls = []
 
-    def evaluate_generator(generator: object, *, n: int) -> dict[str, float]:
-        calls.append(n)
-        return {"fid": 12.5, "classes_covered": 10}
+    def evaluate_generator(generator: object, **kwargs: object) -> dict[str, object]:
+        inspect.signature(real_evaluate).bind(generator, **kwargs)  # what the real one takes
+        calls.append(kwargs)
+        return {"n": 50, "modes": 9, "frechet_distance": 12.5, "class_histogram": [0.5, 0.5], "reference_modes": 10}
 
-    monkeypatch.setattr(pygan.metrics, "evaluate_generator", evaluate_generator, raising=False)
+    real_evaluate = pygan.metrics.evaluate_generator
+    monkeypatch.setattr(pygan.metrics, "evaluate_generator", evaluate_generator)
     last = tmp_path / "run" / "checkpoints" / "last.ckpt"
-    code, out, _ = run(capsys, "evaluate", last, "--n", 50, "--json", tmp_path / "eval.json")
-    assert code == 0 and calls == [50]
-    assert "fid              12.5000" in out and "classes_covered  10" in out
-    assert json.loads((tmp_path / "eval.json").read_text()) == {
-        "checkpoint": str(last), "n": 50, "fid": 12.5, "classes_covered": 10
-    }
-    monkeypatch.delattr(pygan.metrics, "evaluate_generator")
-    code, _, err = run(capsys, "evaluate", last)
-    assert code == 1 and "not available" in err
+    csv = json.dumps(str(tmp_path / "tiny.csv"))
+    code, out, err = run(
+        capsys, "evaluate", last, "--n", 50, "--json", tmp_path / "eval.json", "--seed", 3,
+        "--reference", f"{{name = 'csv', path = {csv}, shape = [1, 8, 8], limit = 10}}",
+    )
+    assert code == 0, err
+    assert calls[0]["n"] == 50 and calls[0]["seed"] == 3 and len(calls[0]["reference"]) == 10
+    assert out.splitlines()[:4] == [
+        "figure            generated  reference",
+        "n                 50",
+        "modes             9          10",
+        "frechet_distance  12.5000",
+    ]
+    assert json.loads((tmp_path / "eval.json").read_text())["class_histogram"] == [0.5, 0.5]
+    code, _, err = run(capsys, "evaluate", last, "--real", "mnist5k")
+    assert code == 2 and "--real.name: Unknown dataset 'mnist5k'. Did you mean 'mnist_5k'" in err
+    code, _, err = run(capsys, "evaluate", last, "--parzen-test", "{name = 'csv', path = 'nowhere.csv'}")
+    assert code == 2 and "--parzen-test: No CSV file at nowhere.csv" in err
 
 
 @pytest.mark.parametrize("command", [[], ["train"], ["sample"], ["evaluate"], ["list"]])

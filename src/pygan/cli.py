@@ -35,7 +35,7 @@ from pygan import __version__
 from pygan.checkpoint import CheckpointError, load_checkpoint, load_generator
 from pygan import _distributed as dist
 from pygan.callbacks import SampleGrid
-from pygan.config import OPTIMIZERS, ConfigError, Run, RunConfig, load_config, read_toml
+from pygan.config import OPTIMIZERS, ConfigError, DataConfig, Run, RunConfig, load_config, parse_value, read_toml
 from pygan.registry import CALLBACKS, DATASETS, DISCRIMINATORS, GENERATORS, LOSSES
 from pygan.trainer import resolve_device
 
@@ -120,7 +120,8 @@ def _train(args: argparse.Namespace) -> int:
         figures = ", ".join(f"{k} {last[k]:.3f}" for k in ("d_loss", "g_loss", "d_real", "d_fake") if k in last)
         elapsed = f"{time.perf_counter() - started:.1f}s" + (" since resuming" if resume_from else "")
         written = sorted(p.name + ("/" if p.is_dir() else "") for p in run_dir.iterdir() if not p.name.startswith("."))
-        print(f"Trained {config.trainer.epochs} epochs ({elapsed}): {figures}.")
+        epochs = config.trainer.epochs
+        print(f"Trained {epochs} epoch{'s' if epochs != 1 else ''} ({elapsed}): {figures}.")
         print(f"Wrote {run_dir}: {', '.join(written)}")
     return EXIT_OK
 
@@ -237,20 +238,48 @@ def _output_and_format(output: str | None, fmt: str | None) -> tuple[Path, str]:
 # --------------------------------------------------------------------------- evaluate
 def _evaluate(args: argparse.Namespace) -> int:
     try:
-        from pygan.metrics import evaluate_generator  # type: ignore[attr-defined]
-    except ImportError:
-        raise RuntimeError(
-            "pygan evaluate is not available yet: this pygan has no pygan.metrics.evaluate_generator."
-        ) from None
+        from pygan.metrics import evaluate_generator
+    except ImportError as error:
+        raise RuntimeError(f"pygan evaluate is not available: {error}") from None
+    datasets = {
+        key: DataConfig.from_value(parse_value(text), f"--{key.replace('_', '-')}")
+        for key in ("real", "reference", "parzen_test")
+        if (text := getattr(args, key)) is not None
+    }
     generator = _load_generator(args)
-    results: dict[str, Any] = evaluate_generator(generator, n=args.n)
-    width = max(map(len, results), default=0)
-    for key, value in results.items():
-        print(f"{key:<{width}}  {value:.4f}" if isinstance(value, float) else f"{key:<{width}}  {value}")
+    data = {key: spec.build(f"--{key.replace('_', '-')}") for key, spec in datasets.items()}
+    results: dict[str, Any] = evaluate_generator(
+        generator, n=args.n, seed=args.seed, batch_size=args.batch_size, **data
+    )
+    print(_table(results))
     out = Path(args.json) if args.json else Path(args.checkpoint).with_suffix(".metrics.json")
-    out.write_text(json.dumps({"checkpoint": str(args.checkpoint), "n": args.n, **results}, indent=2) + "\n")
+    record = {"checkpoint": str(args.checkpoint), **results}
+    out.write_text(json.dumps(record, indent=2, default=lambda v: v.tolist()) + "\n")
     print(f"Wrote {out}.")
     return EXIT_OK
+
+
+def _table(results: dict[str, Any]) -> str:
+    """The figures as a table: one row each; a column for the reference digits if measured."""
+    prefix = "reference_"
+    keys = [k for k in results if not k.startswith(prefix)]
+    rows = [["figure", "generated"] + (["reference"] if any(prefix + k in results for k in keys) else [])]
+    for key in keys:
+        row = [key, _cell(results[key])]
+        if len(rows[0]) == 3:
+            row.append(_cell(results[prefix + key]) if prefix + key in results else "")
+        rows.append(row)
+    scalar_rows = [row for row, key in zip(rows, ["", *keys]) if not isinstance(results.get(key), (list, tuple))]
+    widths = [max(len(row[i]) for row in scalar_rows) for i in range(len(rows[0]))]  # lists overflow
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    if isinstance(value, (list, tuple)):
+        return " ".join(_cell(v) for v in value)
+    return str(value)
 
 
 # --------------------------------------------------------------------------- list
@@ -363,10 +392,27 @@ def build_parser() -> argparse.ArgumentParser:
             "Compute the quality figures of pygan.metrics for the generator in a "
             "checkpoint; print them as a table and write them as JSON."
         ),
-        epilog="example:\n  pygan evaluate runs/mnist_mlp/checkpoints/last.ckpt --n 10000 --json eval.json",
+        epilog="DATA is a dataset as in a config's [data] table: a name, or a TOML inline table.\n\n"
+        "examples:\n"
+        "  pygan evaluate runs/mnist_mlp/checkpoints/last.ckpt --n 10000 --json eval.json\n"
+        "  pygan evaluate last.ckpt --reference mnist_5k \\\n"
+        "      --parzen-test '{name = \"mnist\", root = \"data\", train = false}'",
     )
     evaluate.add_argument("checkpoint", metavar="CHECKPOINT", help="a checkpoint file written by pygan")
     evaluate.add_argument("--n", type=_positive_int, default=10000, help="generated images to judge (default: 10000)")
+    evaluate.add_argument("--seed", type=_non_negative_int, default=0, help="seed of the noise (default: 0)")
+    evaluate.add_argument(
+        "--real", metavar="DATA", help="the real digits to compare against (default: mnist_5k)"
+    )
+    evaluate.add_argument(
+        "--reference", metavar="DATA", help="real digits to measure the same way, as a yardstick"
+    )
+    evaluate.add_argument(
+        "--parzen-test", metavar="DATA", help="held-out digits for the Parzen log-likelihood (skipped without)"
+    )
+    evaluate.add_argument(
+        "--batch-size", type=_positive_int, default=1000, help="images per pass (default: 1000)"
+    )
     evaluate.add_argument("--json", metavar="FILE", help="where to write the JSON (default: CHECKPOINT.metrics.json)")
     evaluate.add_argument("--no-ema", action="store_true", help="use the trained weights, not the EMA average")
     evaluate.add_argument("--device", default="auto", help="where to generate: auto, cpu, cuda, ... (default: auto)")

@@ -102,6 +102,7 @@ __all__ = [
     "default_optimizer",
     "load_config",
     "parse_override",
+    "parse_value",
     "read_toml",
 ]
 
@@ -167,6 +168,47 @@ class DataConfig(PartConfig):
     """
 
     limit: int | None = None
+
+    @classmethod
+    def from_value(cls, value: Any, key: str = "data") -> DataConfig:
+        """Check a data table, or a bare dataset name, with the same rules as ``[data]``.
+
+        Args:
+            value: ``{"name": "mnist", "train": False, "limit": 1000}`` or ``"mnist_5k"``.
+            key: The key path errors name.
+
+        Raises:
+            ConfigError: An unknown dataset or argument, or a value of the wrong type.
+
+        Example:
+            >>> DataConfig.from_value({"name": "mnist", "train": False, "limit": 100})
+            DataConfig(name='mnist', kwargs={'train': False}, limit=100)
+        """
+        value = {"name": value} if isinstance(value, str) else value
+        table = dict(_check_table(key, value, 'a table like {name = "mnist_5k"}'))
+        limit = table.pop("limit", None)
+        if limit is not None:
+            limit = _wrap(f"{key}.limit", check_int, limit)
+        part = _parse_part(key, table, DATASETS)
+        return cls(part.name, part.kwargs, limit=limit)
+
+    def build(self, key: str = "data") -> Any:
+        """Create the dataset; with ``limit``, a random subset (the same one every time).
+
+        Raises:
+            ConfigError: The dataset refused its arguments or could not be loaded (the
+                message starts with ``key``).
+        """
+        data = _build(key, lambda: DATASETS.create(self.name, **self.kwargs))
+        if self.limit is None or self.limit >= len(data):
+            return data
+        keep = torch.randperm(len(data), generator=torch.Generator().manual_seed(0))[: self.limit]
+        if isinstance(data, ImageDataset):
+            labels = data.labels[keep] if data.labels is not None else None
+            return ImageDataset(data.images[keep], labels)
+        if isinstance(data, torch.Tensor):
+            return data[keep]
+        return Subset(data, keep.tolist())
 
     def to_dict(self) -> dict[str, Any]:
         """The TOML table, with ``limit`` when set."""
@@ -313,7 +355,7 @@ class RunConfig:
             discriminator=_parse_part(
                 "discriminator", raw["discriminator"], DISCRIMINATORS, provided=("input_shape",)
             ),
-            data=_parse_data(raw["data"]),
+            data=DataConfig.from_value(raw["data"]),
             trainer=_parse_trainer(raw["trainer"]),
             loss=_parse_part("loss", raw["loss"], LOSSES) if "loss" in raw else cls.loss,
             optimizers=_parse_optimizers(raw.get("optimizers", {})),
@@ -360,7 +402,7 @@ class RunConfig:
                 callback path leaves the run directory, or the data cannot be loaded.
         """
         run_dir = Path(run_dir)
-        data = _build("data", self._build_data)
+        data = self.data.build()
         shape = _image_shape(data)
         if self.trainer.seed is not None:
             torch.manual_seed(self.trainer.seed)
@@ -388,19 +430,6 @@ class RunConfig:
             ),
         )
         return Run(config=self, trainer=trainer, data=data, run_dir=run_dir)
-
-    def _build_data(self) -> Any:
-        data = DATASETS.create(self.data.name, **self.data.kwargs)
-        limit = self.data.limit
-        if limit is None or limit >= len(data):
-            return data
-        keep = torch.randperm(len(data), generator=torch.Generator().manual_seed(0))[:limit]
-        if isinstance(data, ImageDataset):
-            labels = data.labels[keep] if data.labels is not None else None
-            return ImageDataset(data.images[keep], labels)
-        if isinstance(data, torch.Tensor):
-            return data[keep]
-        return Subset(data, keep.tolist())
 
     def _build_callbacks(self, run_dir: Path, standard: bool) -> list[Callback]:
         specs: list[tuple[int | None, PartConfig]] = list(enumerate(self.callbacks))
@@ -495,11 +524,22 @@ def parse_override(text: str) -> tuple[list[str], Any]:
             f"--set {text!r}: expected section.key=value, e.g. --set trainer.epochs=5 or "
             f"--set optimizers.g.lr=1e-3."
         )
+    return path, parse_value(value)
+
+
+def parse_value(text: str) -> Any:
+    """Read a command-line value as a TOML literal, or else as a plain string.
+
+    Example:
+        >>> parse_value("2e-4"), parse_value("[16, 32]"), parse_value("cuda:0")
+        (0.0002, [16, 32], 'cuda:0')
+        >>> parse_value('{name = "mnist", train = false}')
+        {'name': 'mnist', 'train': False}
+    """
     try:
-        parsed = tomllib.loads(f"v = {value.strip()}")["v"]
+        return tomllib.loads(f"v = {text.strip()}")["v"]
     except tomllib.TOMLDecodeError:
-        parsed = value.strip()
-    return path, parsed
+        return text.strip()
 
 
 def apply_overrides(raw: dict[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
@@ -589,15 +629,6 @@ def _parse_trainer(raw: Any) -> TrainerConfig:
     if "epochs" not in table:
         raise ConfigError("trainer.epochs is missing: how many epochs to train (an integer >= 1).", "trainer.epochs")
     return TrainerConfig(**{k: _wrap(f"trainer.{k}", _TRAINER_CHECKS[k], v) for k, v in table.items()})
-
-
-def _parse_data(raw: Any) -> DataConfig:
-    table = dict(_check_table("data", raw, 'a table like {name = "mnist_5k"}'))
-    limit = table.pop("limit", None)
-    if limit is not None:
-        limit = _wrap("data.limit", check_int, limit)
-    part = _parse_part("data", table, DATASETS)
-    return DataConfig(part.name, part.kwargs, limit=limit)
 
 
 def _parse_optimizers(raw: Any) -> OptimizersConfig:
