@@ -20,6 +20,7 @@ __version__ = "0.1.0"
 from pygan.callbacks import (
     EMA,
     Callback,
+    Evaluation,
     CSVLogger,
     LabelSmoothing,
     LossPlot,
@@ -64,6 +65,7 @@ __all__ = [
     "DATASETS",
     "DISCRIMINATORS",
     "EMA",
+    "Evaluation",
     "GENERATORS",
     "LOSSES",
     "Callback",

@@ -4,6 +4,7 @@ from pygan.callbacks.base import Callback, Targets
 from pygan.callbacks.checkpoint import ModelCheckpoint
 from pygan.callbacks.csv_logger import CSVLogger
 from pygan.callbacks.ema import EMA
+from pygan.callbacks.evaluation import Evaluation
 from pygan.callbacks.label_smoothing import LabelSmoothing
 from pygan.callbacks.loss_plot import LossPlot
 from pygan.callbacks.progress_bar import ProgressBar
@@ -14,6 +15,7 @@ __all__ = [
     "CSVLogger",
     "Callback",
     "EMA",
+    "Evaluation",
     "LabelSmoothing",
     "LossPlot",
     "ModelCheckpoint",
