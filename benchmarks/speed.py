@@ -151,9 +151,8 @@ class BestLoop:
         self, images: torch.Tensor, batch: int, device: torch.device, precision: str, compile: bool
     ) -> None:
         self.g, self.d = make_models(device, seed=1)
-        adam = _fast_adam(device)
-        self.g_opt = torch.optim.Adam(self.g.parameters(), lr=LR, betas=BETAS, **adam)
-        self.d_opt = torch.optim.Adam(self.d.parameters(), lr=LR, betas=BETAS, **adam)
+        self.g_opt = _fast_adam(self.g.parameters(), LR, BETAS)
+        self.d_opt = _fast_adam(self.d.parameters(), LR, BETAS)
         self.g_fwd = torch.compile(self.g) if compile else self.g
         self.d_fwd = torch.compile(self.d) if compile else self.d
         self.images = images.to(device)

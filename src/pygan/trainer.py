@@ -100,6 +100,12 @@ class Trainer:
     generated batch, followed by one generator update on the last generated batch. Callbacks
     see every step through their hooks (see :class:`~pygan.Callback`).
 
+    Under ``torchrun`` (``WORLD_SIZE`` > 1) both networks train with DistributedDataParallel:
+    each process takes every ``world_size``-th image of the epoch's shuffled order (so N
+    processes at ``batch_size`` B make the steps one process makes at N*B), gradients are
+    averaged once per update, each process draws its own latent noise, the epoch figures are
+    means over all processes, and only rank 0 writes files and prints.
+
     Args:
         generator: The generator to train.
         discriminator: The discriminator; its ``input_shape`` must equal the generator's
@@ -115,7 +121,8 @@ class Trainer:
         callbacks: Callbacks, called in this order.
         device: ``"auto"`` (cuda, then mps, then cpu) or a device name.
         seed: Seeds torch's random number generator at the start of ``fit`` and the data
-            order, so runs on the CPU repeat exactly. ``None`` leaves the global seed alone.
+            order, so runs on the CPU repeat exactly. ``None`` leaves the global seed alone and
+            takes the data order from ``torch.initial_seed()``.
         precision: ``"32"``, ``"bf16"`` (autocast to bfloat16; CPU or GPU) or ``"16"`` (float16
             autocast with loss scaling; GPU only).
         compile: Compile both networks with ``torch.compile``.
@@ -203,7 +210,7 @@ class Trainer:
         self.handle_sigint = bool(handle_sigint)
         self.precision = precision
 
-        self.device = resolve_device(device)
+        self.device = dist.process_device(resolve_device(device))
         if precision == "16" and self.device.type != "cuda":
             raise ValueError('precision="16" needs a CUDA device; use "bf16" on the CPU.')
         self.rank, self.world_size = dist.setup(self.device)
@@ -224,9 +231,11 @@ class Trainer:
             "g": torch.amp.GradScaler("cuda", enabled=precision == "16"),
             "d": torch.amp.GradScaler("cuda", enabled=precision == "16"),
         }
+        # The data order: from ``seed``, else from torch's initial seed (which
+        # ``torch.manual_seed`` sets); under torchrun rank 0's, so all ranks shuffle alike.
         self.shuffle_rng = torch.Generator()
-        if seed is not None:
-            self.shuffle_rng.manual_seed(seed)
+        shuffle_seed = torch.initial_seed() if seed is None else seed
+        self.shuffle_rng.manual_seed(dist.broadcast_int(shuffle_seed, self.device))
 
         self.history = History()
         self.epoch = 0
@@ -301,9 +310,13 @@ class Trainer:
                 if state is not None:
                     self._load_callback_states(state.get("callbacks", {}))
                     _set_rng_state(state["rng"])
+                if self.world_size > 1:
+                    self._seed_processes()
                 self._run(batches)
                 self._dispatch("on_fit_end")
             except BaseException as error:
+                if self.world_size > 1:
+                    dist.mark_failed()
                 reported = self._settle(error)
                 self._dispatch("on_exception", reported)
                 if reported is not error:
@@ -391,6 +404,8 @@ class Trainer:
                 if self.should_stop:
                     raise KeyboardInterrupt("Training stopped by Ctrl-C.")
             self._flush_window()
+            dist.broadcast_buffers(self.generator)  # identical models on every rank
+            dist.broadcast_buffers(self.discriminator)
             logs = {"epoch": epoch, **self._epoch_means(), "steps": self._epoch_steps}
             logs["time"] = time.perf_counter() - started
             self.completed_epochs, self.step_in_epoch = epoch, 0
@@ -444,17 +459,19 @@ class Trainer:
         optimizer.zero_grad(set_to_none=True)
         scaler = self._scalers[which]
         scaler.scale(loss).backward()
-        if self.skip_nonfinite_steps and not bool(torch.isfinite(loss)):
+        if self.skip_nonfinite_steps and not dist.all_finite(loss):
             return  # the step's figures record the non-finite loss; _flush_window counts it
         scaler.step(optimizer)
         scaler.update()
 
     # --------------------------------------------------------------- helpers
-    def _flush_window(self) -> None:
-        """Move buffered step figures to the host, check them, and add them to the epoch."""
+    def _flush_window(self, *, over_processes: bool = True) -> None:
+        """Move buffered step figures to the host (averaged over processes under torchrun,
+        unless ``over_processes`` is false), check them, and add them to the epoch."""
         if not self._window:
             return
-        window = torch.stack(self._window).cpu()
+        window = torch.stack(self._window)
+        window = (dist.mean_over_processes(window) if over_processes else window).cpu()
         first_step = self.global_step - len(self._window) + 1
         self._window = []
         finite = torch.isfinite(window[:, :2])
@@ -474,6 +491,12 @@ class Trainer:
                 self._epoch_sums[key] = self._epoch_sums.get(key, 0.0) + value
             self._epoch_steps += 1
 
+    def _seed_processes(self) -> None:
+        """Give each rank its own random stream (latent noise, dropout), derived from rank 0's
+        so that a seeded run repeats: every rank sharing one stream would draw the same noise."""
+        base = dist.broadcast_int(int(torch.randint(0, 2**62, (1,))), self.device)
+        torch.manual_seed(base + self.rank)
+
     def _epoch_means(self) -> dict[str, float]:
         steps = max(self._epoch_steps, 1)
         return {key: self._epoch_sums.get(key, float("nan")) / steps for key in _LOG_KEYS}
@@ -482,8 +505,8 @@ class Trainer:
         """Bring the step figures up to date after ``error``; return the error to report
         (a NaN found while doing so takes precedence: no callback should save that state)."""
         if self.at_step_boundary and not isinstance(error, NonFiniteLossError):
-            try:
-                self._flush_window()
+            try:  # this process's figures only: the others may not be at this step
+                self._flush_window(over_processes=False)
             except NonFiniteLossError as nan_error:
                 return nan_error
         return error
@@ -522,7 +545,7 @@ class Trainer:
         self, spec: OptimizerSpec | None, module: nn.Module, lr: float, name: str
     ) -> torch.optim.Optimizer:
         if spec is None:
-            return torch.optim.Adam(module.parameters(), lr=lr, betas=self.betas, **_fast_adam(self.device))
+            return _fast_adam(module.parameters(), lr, self.betas)
         if isinstance(spec, torch.optim.Optimizer):
             owned = {id(p) for p in module.parameters()}
             given = {id(p) for group in spec.param_groups for p in group["params"]}
@@ -558,14 +581,22 @@ class Trainer:
             self.should_stop = False
 
 
-_FUSED_ADAM_DEVICES = ("cpu", "cuda", "mps", "xpu")
+def _fast_adam(
+    parameters: Iterable[nn.Parameter], lr: float, betas: tuple[float, float]
+) -> torch.optim.Adam:
+    """Adam with torch's fused kernel where the device and torch version have one (on the
+    CPU it makes an MLP GAN epoch 10-25% faster than ``foreach``; see benchmarks/speed.py),
+    else the ``foreach`` implementation."""
+    parameters = list(parameters)
+    try:  # torch's own list (CPU from torch 2.4 on); private, hence the fallback
+        from torch.utils._foreach_utils import _get_fused_kernels_supported_devices
 
-
-def _fast_adam(device: torch.device) -> dict[str, bool]:
-    """The fastest Adam implementation for the device: the fused kernel where torch has one
-    (on 2 CPU cores it makes an MLP GAN epoch 10-25% faster than ``foreach``; see
-    benchmarks/speed.py), else ``foreach``."""
-    return {"fused": True} if device.type in _FUSED_ADAM_DEVICES else {"foreach": True}
+        fused_devices = set(_get_fused_kernels_supported_devices())
+    except ImportError:
+        fused_devices = {"cuda"}
+    fused = all(p.device.type in fused_devices and p.is_floating_point() for p in parameters)
+    implementation = {"fused": True} if fused else {"foreach": True}
+    return torch.optim.Adam(parameters, lr=lr, betas=betas, **implementation)
 
 
 def _chunks(batches: Iterator[torch.Tensor], size: int) -> Iterator[list[torch.Tensor]]:

@@ -8,11 +8,13 @@ other ``Dataset`` goes through a ``DataLoader``; a ``DataLoader`` is used as giv
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import torch
 from torch.utils.data import DataLoader, Dataset, TensorDataset
+from torch.utils.data.distributed import DistributedSampler
 
 __all__ = [
     "BatchSource",
@@ -157,8 +159,10 @@ class InMemoryBatches(BatchSource):
 
     def epoch(self, shuffle_rng: torch.Generator, skip: int = 0) -> Iterator[torch.Tensor]:
         order = torch.randperm(self.num_samples, generator=shuffle_rng)
+        # Rank r takes positions r, r + W, r + 2W, ...: batch b of all ranks together is
+        # batch b of one process with W times the batch size.
         per_rank = self.num_samples // self.world_size
-        order = order[self.rank * per_rank : (self.rank + 1) * per_rank].to(self.device)
+        order = order[self.rank : per_rank * self.world_size : self.world_size].to(self.device)
         for b in range(skip, self.batches_per_epoch):
             index = order[b * self.batch_size : (b + 1) * self.batch_size]
             yield to_unit_range(self.images.index_select(0, index))
@@ -251,6 +255,14 @@ def make_batches(
     if isinstance(data, DataLoader):
         if len(data.dataset) == 0:  # type: ignore[arg-type]
             raise ValueError("The DataLoader's dataset is empty: there are no images to train on.")
+        if shard[1] > 1 and not isinstance(data.sampler, DistributedSampler):
+            warnings.warn(
+                f"Training in {shard[1]} processes from a DataLoader without a "
+                f"DistributedSampler: every process sees the whole dataset each epoch. Pass "
+                f"the Dataset itself (the Trainer shards it) or use a DistributedSampler.",
+                UserWarning,
+                stacklevel=3,
+            )
         return DataLoaderBatches(data, device, shape, owns_sampler=False)
     if isinstance(data, Dataset):
         size = len(data)  # type: ignore[arg-type]
@@ -264,10 +276,8 @@ def make_batches(
         first = data[0]
         first_image = first[0] if isinstance(first, (tuple, list)) else first
         check_images(torch.as_tensor(first_image).unsqueeze(0), shape, "first item of the dataset")
-        sampler = None
+        sampler: DistributedSampler | None = None
         if shard[1] > 1:
-            from torch.utils.data.distributed import DistributedSampler
-
             sampler = DistributedSampler(data, num_replicas=shard[1], rank=shard[0], shuffle=True)
         loader = DataLoader(
             data,
