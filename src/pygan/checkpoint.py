@@ -37,6 +37,7 @@ __all__ = [
     "load_generator",
     "load_weights",
     "part_spec",
+    "remove_temporary_files",
     "save_checkpoint",
 ]
 
@@ -53,6 +54,9 @@ _REGISTER_HINT = {
     "discriminator": "DISCRIMINATORS",
     "loss": "LOSSES",
 }
+
+
+_TMP_SUFFIX = ".tmp"
 
 
 class CheckpointError(RuntimeError):
@@ -93,7 +97,7 @@ def save_checkpoint(state: dict[str, Any], path: str | os.PathLike[str]) -> Path
     payload = {"format_version": FORMAT_VERSION, "pygan_version": __version__, **state}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=_TMP_SUFFIX, dir=path.parent)
     except OSError as error:
         raise CheckpointError(f"Cannot write a checkpoint to {path}: {error}") from error
     try:
@@ -109,6 +113,33 @@ def save_checkpoint(state: dict[str, Any], path: str | os.PathLike[str]) -> Path
             raise CheckpointError(f"Cannot write a checkpoint to {path}: {error}") from error
         raise
     return path
+
+
+def remove_temporary_files(directory: str | os.PathLike[str], name: str = "*") -> list[Path]:
+    """Delete the temporary files that saves killed mid-write left in ``directory``.
+
+    :func:`save_checkpoint` writes ``.NAME.XXXXXXXX.tmp`` next to ``NAME`` and renames it;
+    a process killed before the rename leaves the hidden file behind (never a half-written
+    ``NAME``). Call this only when no other process is saving into ``directory``.
+
+    Args:
+        directory: The checkpoint directory.
+        name: Which checkpoints' temporary files to delete (a glob such as ``"epoch-*.ckpt"``).
+
+    Returns:
+        The deleted files, sorted.
+
+    Example:
+        >>> import tempfile
+        >>> directory = Path(tempfile.mkdtemp())
+        >>> _ = (directory / ".last.ckpt.k3j_x9.tmp").write_bytes(b"partial")
+        >>> [p.name for p in remove_temporary_files(directory, "last.ckpt")]
+        ['.last.ckpt.k3j_x9.tmp']
+    """
+    removed = sorted(Path(directory).glob(f".{name}.*{_TMP_SUFFIX}"))
+    for tmp in removed:
+        tmp.unlink(missing_ok=True)
+    return removed
 
 
 def _fsync_directory(directory: Path) -> None:

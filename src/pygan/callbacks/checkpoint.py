@@ -25,6 +25,9 @@ class ModelCheckpoint(Callback):
     (temporary file, fsync, rename). On Ctrl-C (with the Trainer's ``handle_sigint``) the state
     at the end of the current step is saved to ``last.ckpt``, so ``resume_from`` continues
     exactly where it stopped. After a NaN loss nothing is saved: the last good file stays.
+    A run killed mid-save leaves only a hidden ``.last.ckpt.XXXX.tmp`` file (never a partial
+    ``last.ckpt``); the next fit with the same ``dirpath`` deletes such files on start, so do
+    not point two concurrent runs at one directory.
 
     Args:
         dirpath: Directory for the checkpoint files (created on fit start).
@@ -52,16 +55,19 @@ class ModelCheckpoint(Callback):
         return self.dirpath / "last.ckpt"
 
     def on_fit_start(self, trainer: Trainer) -> None:
-        """Create the directory and check it is writable before any training."""
+        """Create the directory, check it is writable before any training, and delete the
+        temporary files of saves that a killed run left half-written."""
         if not trainer.is_global_zero:
             return
-        from pygan.checkpoint import CheckpointError
+        from pygan.checkpoint import CheckpointError, remove_temporary_files
 
         try:
             self.dirpath.mkdir(parents=True, exist_ok=True)
             probe = self.dirpath / ".pygan-write-test"
             probe.write_bytes(b"")
             probe.unlink()
+            for name in (self.last_path.name, "epoch-*.ckpt"):
+                remove_temporary_files(self.dirpath, name)
         except OSError as error:
             raise CheckpointError(
                 f"Cannot write checkpoints to {self.dirpath}: {error}. Choose a writable directory."
