@@ -82,8 +82,9 @@ def build_trainer(out: Path) -> Trainer:
         generator,
         discriminator,
         loss=r.loss,
-        g_optimizer=lambda params: torch.optim.Adam(params, lr=r.lr, betas=r.betas),
-        d_optimizer=lambda params: torch.optim.Adam(params, lr=r.lr, betas=r.betas),
+        g_lr=r.lr,  # both networks: Adam with these learning rates and betas
+        d_lr=r.lr,
+        betas=r.betas,
         callbacks=callbacks,
         seed=r.seed,
     )

@@ -158,11 +158,15 @@ def test_wrong_types_name_the_key_value_and_rule(
     assert fragment in str(error_of(raw))
 
 
-def test_optimizer_values_are_checked_against_the_signature(raw: dict[str, Any]) -> None:
+def test_optimizer_values_are_checked_against_the_signature_and_by_the_optimizer(raw: dict[str, Any]) -> None:
     raw["optimizers"] = {"g": {"betas": 0.5}}
     assert "optimizers.g.betas = 0.5: expected tuple[" in str(error_of(raw))
     raw["optimizers"] = {"g": {"lr": "fast"}}
     assert "optimizers.g.lr = 'fast'" in str(error_of(raw))  # a str is no float or Tensor
+    raw["optimizers"] = {"g": {"lr": -1}}
+    assert str(error_of(raw)).startswith("optimizers.g: Invalid learning rate: -1")
+    raw["optimizers"] = {"d": {"name": "sgd", "lr": 0.1, "nesterov": True}}
+    assert str(error_of(raw)).startswith("optimizers.d: Nesterov momentum requires a momentum")
 
 
 @pytest.mark.parametrize(
@@ -328,11 +332,18 @@ def test_named_optimizers_are_built_with_their_arguments(tmp_path: Path) -> None
     assert tuple(trainer.g_optimizer.param_groups[0]["betas"]) == (0.5, 0.999)
 
 
+def test_adam_optimizers_with_different_betas_are_both_kept(tmp_path: Path) -> None:
+    config = load_config(write_tiny_config(tmp_path), ["optimizers.d.betas=[0.0, 0.9]", "optimizers.d.lr=1e-3"])
+    trainer = config.build(tmp_path / "run").trainer
+    g, d = trainer.g_optimizer.param_groups[0], trainer.d_optimizer.param_groups[0]
+    assert (g["lr"], tuple(g["betas"])) == (2e-4, (0.5, 0.999))
+    assert (d["lr"], tuple(d["betas"])) == (1e-3, (0.0, 0.9))
+
+
 @pytest.mark.parametrize(
     ("override", "pattern"),
     [
         ("generator.hidden=[0]", r"^generator: Expected hidden\[0\] to be an integer >= 1, got 0\.$"),
-        ("optimizers.g.lr=-1", r"^optimizers\.g: Invalid learning rate: -1"),
         ("data.path=nowhere.csv", r"^data: No CSV file at nowhere\.csv"),
         ("callbacks.label_smoothing.real=2.0", r"^callbacks\[0\]: Expected real to be a number in \[0, 1\]"),
         ("generator.output_shape=[1, 4, 4]", r"^trainer: The generator makes images of shape \(1, 4, 4\)"),

@@ -80,7 +80,7 @@ from pygan.registry import (
     Registry,
     UnknownNameError,
 )
-from pygan.trainer import PRECISIONS, History, Trainer, _fast_adam
+from pygan.trainer import PRECISIONS, History, Trainer
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -223,20 +223,18 @@ class OptimizerConfig(PartConfig):
     """An optimizer: a name from :data:`OPTIMIZERS` and its arguments (``lr``, ``betas``...)."""
 
     def factory(self) -> Callable[[Iterable[torch.nn.Parameter]], torch.optim.Optimizer]:
-        """A function of the parameters that builds the optimizer (what the Trainer takes).
-
-        Optimizers that offer them get the fast kernels the Trainer picks for its default Adam
-        (``fused`` or ``foreach``), unless ``kwargs`` choose otherwise."""
+        """A function of the parameters that builds the optimizer (what the Trainer takes)."""
         cls, kwargs = OPTIMIZERS[self.name], dict(self.kwargs)
+        return lambda params: cls(params, **kwargs)
 
-        def make(params: Iterable[torch.nn.Parameter]) -> torch.optim.Optimizer:
-            params = list(params)
-            fast = _fast_adam(params[0].device) if params else {}
-            accepted = inspect.signature(cls.__init__).parameters
-            defaults: dict[str, Any] = {k: v for k, v in fast.items() if k in accepted and k not in kwargs}
-            return cls(params, **defaults, **kwargs)
-
-        return make
+    def adam_settings(self) -> tuple[float, tuple[float, float]] | None:
+        """``(lr, betas)`` if this is Adam set by nothing but those (then the Trainer builds
+        it, with its fastest kernel), else ``None``."""
+        if self.name != "adam" or not set(self.kwargs) <= {"lr", "betas"}:
+            return None
+        defaults = inspect.signature(torch.optim.Adam).parameters
+        lr, betas = self.kwargs.get("lr", defaults["lr"].default), self.kwargs.get("betas", defaults["betas"].default)
+        return float(lr), (float(betas[0]), float(betas[1]))
 
 
 def default_optimizer(which: str) -> OptimizerConfig:
@@ -417,8 +415,7 @@ class RunConfig:
                 generator,
                 discriminator,
                 loss,
-                g_optimizer=_optimizer("optimizers.g", self.optimizers.g),
-                d_optimizer=_optimizer("optimizers.d", self.optimizers.d),
+                **_optimizer_arguments(self.optimizers),
                 d_steps=t.d_steps,
                 callbacks=callbacks,
                 device=t.device,
@@ -646,6 +643,8 @@ def _parse_optimizer(section: str, raw: Any) -> OptimizerConfig:
     if name not in OPTIMIZERS:
         raise ConfigError(f"{section}.name: {UnknownNameError('optimizer', name, sorted(OPTIMIZERS))}", f"{section}.name")
     _check_kwargs(section, f"{name} optimizer", OPTIMIZERS[name], kwargs, skip=("params",))
+    probe = [torch.nn.Parameter(torch.zeros(1))]
+    _build(section, lambda: OPTIMIZERS[name](probe, **kwargs))  # the optimizer's own checks, now
     return OptimizerConfig(name, kwargs)
 
 
@@ -768,11 +767,18 @@ def _build(key: str, make: Callable[[], Any]) -> Any:
         raise ConfigError(f"{key}: {error}", key) from error
 
 
-def _optimizer(
-    section: str, spec: OptimizerConfig
-) -> Callable[[Iterable[torch.nn.Parameter]], torch.optim.Optimizer]:
-    factory = spec.factory()
-    return lambda params: _build(section, lambda: factory(params))
+def _optimizer_arguments(optimizers: OptimizersConfig) -> dict[str, Any]:
+    """The Trainer's optimizer arguments: its own Adam (``g_lr``, ``d_lr``, ``betas``) where
+    the config asks for plain Adam, a factory otherwise (the Trainer's Adams share betas)."""
+    arguments: dict[str, Any] = {}
+    for which in ("g", "d"):
+        spec: OptimizerConfig = getattr(optimizers, which)
+        settings = spec.adam_settings()
+        if settings is None or arguments.get("betas", settings[1]) != settings[1]:
+            arguments[f"{which}_optimizer"] = spec.factory()
+        else:
+            arguments[f"{which}_lr"], arguments["betas"] = settings
+    return arguments
 
 
 def _create(section: str, registry: Registry[Any], spec: PartConfig, **defaults: Any) -> Any:
