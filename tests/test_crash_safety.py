@@ -1,5 +1,7 @@
 """Crash safety: a training process killed with SIGKILL at random moments, saves included,
-never leaves a checkpoint a loader would pick that fails to load, and resumes to the same end.
+never leaves a checkpoint a loader would pick that fails to load, and resumes to the same end;
+an unwritable or full disk is refused before training, and a save failing mid-run names the
+path and keeps the previous checkpoint.
 
 Starting Python and importing torch takes seconds on a busy machine, so one helper process
 (this file run as a script) imports everything once and forks a fresh training process per
@@ -20,12 +22,21 @@ import sys
 import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import torch
 
-from pygan import Callback, MLPDiscriminator, MLPGenerator, ModelCheckpoint, Trainer, load_checkpoint
+from pygan import (
+    Callback,
+    CheckpointError,
+    MLPDiscriminator,
+    MLPGenerator,
+    ModelCheckpoint,
+    Trainer,
+    load_checkpoint,
+)
 
 KILLS = 20
 EPOCHS = 8
@@ -250,6 +261,60 @@ def test_fit_start_deletes_only_the_temporary_files_of_killed_saves(tiny_models,
     g, d = tiny_models()
     Trainer(g, d, device="cpu", callbacks=[ModelCheckpoint(tmp_path)]).fit(tiny_data, epochs=1, batch_size=32)
     assert sorted(os.listdir(tmp_path)) == sorted([*others, "epoch-0001.ckpt", "last.ckpt"])
+
+
+class Steps(Callback):
+    def __init__(self) -> None:
+        self.steps = 0
+
+    def on_batch_end(self, trainer: Trainer, logs: dict[str, Any]) -> None:
+        self.steps += 1
+
+
+def test_unwritable_directory_is_refused_before_training(tiny_models, tiny_data, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")  # a file where the directory should be: not writable, even for root
+    steps = Steps()
+    g, d = tiny_models()
+    trainer = Trainer(g, d, device="cpu", callbacks=[ModelCheckpoint(blocker / "ckpt"), steps])
+    with pytest.raises(CheckpointError, match=f"Cannot write checkpoints to {blocker / 'ckpt'}: .*writable directory"):
+        trainer.fit(tiny_data, epochs=1, batch_size=32)
+    assert steps.steps == 0
+
+
+def test_full_disk_is_refused_before_training(tiny_models, tiny_data, tmp_path: Path, monkeypatch) -> None:
+    full = SimpleNamespace(total=10**9, used=10**9 - 1000, free=1000)
+    monkeypatch.setattr("pygan.callbacks.checkpoint.shutil.disk_usage", lambda path: full)
+    steps = Steps()
+    g, d = tiny_models()
+    trainer = Trainer(g, d, device="cpu", callbacks=[ModelCheckpoint(tmp_path), steps])
+    with pytest.raises(CheckpointError, match=rf"Only 0.0 MB are free on the disk of {tmp_path}.*needs more than"):
+        trainer.fit(tiny_data, epochs=1, batch_size=32)
+    assert steps.steps == 0
+
+
+def test_save_failing_mid_run_names_the_path_and_keeps_the_previous_checkpoint(
+    tiny_models, tiny_data, tmp_path: Path, monkeypatch
+) -> None:
+    real_save, calls = torch.save, []
+
+    def save_until_disk_full(obj: Any, f: Any, *args: Any, **kwargs: Any) -> None:
+        calls.append(1)
+        if len(calls) == 4:  # epoch 2: epoch-0002.ckpt was written, last.ckpt does not fit
+            f.write(b"partial")
+            raise OSError(28, "No space left on device")
+        real_save(obj, f, *args, **kwargs)
+
+    monkeypatch.setattr(torch, "save", save_until_disk_full)
+    g, d = tiny_models()
+    trainer = Trainer(g, d, device="cpu", callbacks=[ModelCheckpoint(tmp_path, keep_last=5)])
+    with pytest.raises(CheckpointError, match=f"Cannot write a checkpoint to {tmp_path / 'last.ckpt'}: .*No space left"):
+        trainer.fit(tiny_data, epochs=3, batch_size=32)
+    assert sorted(os.listdir(tmp_path)) == ["epoch-0001.ckpt", "epoch-0002.ckpt", "last.ckpt"]
+    assert load_checkpoint(tmp_path / "last.ckpt")["epoch"] == 1
+    monkeypatch.undo()
+    resumed = Trainer(*tiny_models(), device="cpu", callbacks=[ModelCheckpoint(tmp_path)])
+    assert resumed.fit(tiny_data, epochs=3, batch_size=32, resume_from=tmp_path / "last.ckpt")["epoch"] == [1, 2, 3]
 
 
 if __name__ == "__main__" and sys.argv[1:] == ["serve"]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -55,8 +56,8 @@ class ModelCheckpoint(Callback):
         return self.dirpath / "last.ckpt"
 
     def on_fit_start(self, trainer: Trainer) -> None:
-        """Create the directory, check it is writable before any training, and delete the
-        temporary files of saves that a killed run left half-written."""
+        """Before any training: create the directory, check it is writable and has room for
+        at least the weights, and delete the temporary files of saves a killed run left."""
         if not trainer.is_global_zero:
             return
         from pygan.checkpoint import CheckpointError, remove_temporary_files
@@ -68,10 +69,22 @@ class ModelCheckpoint(Callback):
             probe.unlink()
             for name in (self.last_path.name, "epoch-*.ckpt"):
                 remove_temporary_files(self.dirpath, name)
+            free = shutil.disk_usage(self.dirpath).free
         except OSError as error:
             raise CheckpointError(
                 f"Cannot write checkpoints to {self.dirpath}: {error}. Choose a writable directory."
             ) from error
+        weights = sum(
+            t.numel() * t.element_size()
+            for module in (trainer.generator, trainer.discriminator)
+            for t in module.state_dict().values()
+        )
+        if free < weights:
+            raise CheckpointError(
+                f"Only {free / 1e6:.1f} MB are free on the disk of {self.dirpath}, and a "
+                f"checkpoint of these networks needs more than {weights / 1e6:.1f} MB. Free "
+                f"some space or choose another directory."
+            )
 
     def on_epoch_end(self, trainer: Trainer, logs: dict[str, Any]) -> None:
         """Save on every ``every_n_epochs``-th epoch and after the last one."""
