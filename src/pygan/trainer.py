@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import signal
 import threading
 import time
@@ -474,20 +475,15 @@ class Trainer:
         window = (dist.mean_over_processes(window) if over_processes else window).cpu()
         first_step = self.global_step - len(self._window) + 1
         self._window = []
-        finite = torch.isfinite(window[:, :2])
-        for row in range(len(window)):
-            if not finite[row].all():
-                network = "discriminator" if not finite[row, 0] else "generator"
+        for row, figures in enumerate(window.tolist()):
+            d_loss, g_loss = figures[:2]
+            if not (math.isfinite(d_loss) and math.isfinite(g_loss)):
+                network, value = ("discriminator", d_loss) if not math.isfinite(d_loss) else ("generator", g_loss)
                 self._skipped_steps += 1
                 if self._skipped_steps > self.skip_nonfinite_steps:
-                    raise NonFiniteLossError(
-                        network,
-                        self.epoch,
-                        first_step + row,
-                        float(window[row, 0 if network == "discriminator" else 1]),
-                    )
+                    raise NonFiniteLossError(network, self.epoch, first_step + row, value)
                 continue
-            for key, value in zip(_LOG_KEYS, window[row].tolist()):
+            for key, value in zip(_LOG_KEYS, figures):
                 self._epoch_sums[key] = self._epoch_sums.get(key, 0.0) + value
             self._epoch_steps += 1
 
