@@ -18,8 +18,9 @@ from __future__ import annotations
 import os
 import pickle
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import torch
 from torch import nn
@@ -31,6 +32,7 @@ from pygan.registry import DISCRIMINATORS, GENERATORS, LOSSES, Registry
 
 __all__ = [
     "FORMAT_VERSION",
+    "UPGRADES",
     "CheckpointError",
     "build_part",
     "load_checkpoint",
@@ -39,10 +41,15 @@ __all__ = [
     "part_spec",
     "remove_temporary_files",
     "save_checkpoint",
+    "write_atomically",
 ]
 
 FORMAT_VERSION = 1
 """The checkpoint format this pygan writes; it reads this and every older version."""
+
+UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+"""``UPGRADES[v]`` turns a format ``v`` checkpoint into format ``v + 1``; :func:`load_checkpoint`
+applies them in turn. Whoever raises :data:`FORMAT_VERSION` adds the step from the old one."""
 
 _REGISTRIES: dict[str, Registry[Any]] = {
     "generator": GENERATORS,
@@ -93,16 +100,34 @@ def save_checkpoint(state: dict[str, Any], path: str | os.PathLike[str]) -> Path
         CheckpointError: The directory cannot be written (the message names the path); any
             file already at ``path`` is left intact.
     """
-    path = Path(path)
     payload = {"format_version": FORMAT_VERSION, "pygan_version": __version__, **state}
+    return write_atomically(path, lambda handle: torch.save(payload, handle), "a checkpoint")
+
+
+def write_atomically(
+    path: str | os.PathLike[str], write: Callable[[BinaryIO], object], what: str = "a file"
+) -> Path:
+    """Call ``write(handle)`` on a temporary file next to ``path``, fsync it, rename it over
+    ``path``: a crash at any moment leaves the old file or the new one, never half of one.
+
+    Args:
+        path: The file to write.
+        write: Writes the content to the binary file handle it gets.
+        what: What is written, for the error message (``"a checkpoint"``).
+
+    Raises:
+        CheckpointError: The file cannot be written (the message names the path); any file
+            already at ``path`` is left intact.
+    """
+    path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=_TMP_SUFFIX, dir=path.parent)
     except OSError as error:
-        raise CheckpointError(f"Cannot write a checkpoint to {path}: {error}") from error
+        raise CheckpointError(f"Cannot write {what} to {path}: {error}") from error
     try:
         with os.fdopen(fd, "wb") as handle:
-            torch.save(payload, handle)
+            write(handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp_name, path)
@@ -110,7 +135,7 @@ def save_checkpoint(state: dict[str, Any], path: str | os.PathLike[str]) -> Path
     except BaseException as error:
         Path(tmp_name).unlink(missing_ok=True)
         if isinstance(error, OSError):
-            raise CheckpointError(f"Cannot write a checkpoint to {path}: {error}") from error
+            raise CheckpointError(f"Cannot write {what} to {path}: {error}") from error
         raise
     return path
 
@@ -161,7 +186,7 @@ def load_checkpoint(path: str | os.PathLike[str], map_location: Any = "cpu") -> 
     Raises:
         CheckpointError: The file is missing, is not a pygan checkpoint, holds anything but
             tensors and plain containers (a pickle that would run code is refused), or comes
-            from a newer pygan format.
+            from a newer pygan format. An older format is upgraded through :data:`UPGRADES`.
     """
     path = Path(path)
     if not path.is_file():
@@ -185,6 +210,14 @@ def load_checkpoint(path: str | os.PathLike[str], map_location: Any = "cpu") -> 
             f"this pygan {__version__} reads (written by pygan {state.get('pygan_version')}). "
             f"Upgrade pygan to load it."
         )
+    while version < FORMAT_VERSION:
+        if version not in UPGRADES:
+            raise CheckpointError(
+                f"{path} has checkpoint format {version}, which this pygan {__version__} "
+                f"cannot upgrade to format {FORMAT_VERSION}."
+            )
+        state = UPGRADES[version](state)
+        version = state["format_version"] = version + 1
     return state
 
 
