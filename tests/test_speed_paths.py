@@ -100,3 +100,33 @@ def test_discriminator_parameters_frozen_by_the_user_stay_frozen(tiny_data: torc
     trainer.fit(tiny_data, epochs=1, batch_size=16)
     assert not first.requires_grad and torch.equal(first, before)
 
+
+
+def test_a_checkpoint_is_written_once_per_save(tiny_data: torch.Tensor, tmp_path: Any) -> None:
+    """``last.ckpt`` is the epoch's file itself (a hard link), not a second serialization."""
+    from pygan import ModelCheckpoint, load_checkpoint
+
+    trainer = tiny_trainer((1, 8, 8), callbacks=[ModelCheckpoint(tmp_path, keep_last=1)])
+    trainer.fit(tiny_data, epochs=2, batch_size=16)
+    assert (tmp_path / "last.ckpt").samefile(tmp_path / "epoch-0002.ckpt")
+    assert not (tmp_path / "epoch-0001.ckpt").exists()  # pruned; last.ckpt keeps its data
+    assert load_checkpoint(tmp_path / "last.ckpt")["epoch"] == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["epoch-0002.ckpt", "last.ckpt"]
+
+
+def test_without_hard_links_last_checkpoint_is_written_again(
+    tiny_data: torch.Tensor, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from pygan import ModelCheckpoint, load_checkpoint
+
+    def no_links(src: Any, dst: Any) -> None:
+        raise OSError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    trainer = tiny_trainer((1, 8, 8), callbacks=[ModelCheckpoint(tmp_path)])
+    trainer.fit(tiny_data, epochs=1, batch_size=16)
+    assert not (tmp_path / "last.ckpt").samefile(tmp_path / "epoch-0001.ckpt")
+    assert load_checkpoint(tmp_path / "last.ckpt")["epoch"] == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["epoch-0001.ckpt", "last.ckpt"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -102,12 +103,28 @@ class ModelCheckpoint(Callback):
         if not trainer.is_global_zero:
             return
         trainer.save_checkpoint(str(path))
-        trainer.save_checkpoint(str(self.last_path))
+        self._point_last_at(trainer, path)
         if str(path) in self.saved:
             self.saved.remove(str(path))
         self.saved.append(str(path))
         while len(self.saved) > self.keep_last:
             Path(self.saved.pop(0)).unlink(missing_ok=True)
+
+    def _point_last_at(self, trainer: Trainer, path: Path) -> None:
+        """Make ``last.ckpt`` the file just saved, atomically: a hard link renamed over it, so
+        the state is serialized and written once per save, not twice. Where the filesystem has
+        no hard links, the state is written again."""
+        from pygan.checkpoint import _fsync_directory
+
+        link = self.last_path.with_name(f".{self.last_path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            os.link(path, link)
+            os.replace(link, self.last_path)
+        except OSError:
+            link.unlink(missing_ok=True)
+            trainer.save_checkpoint(str(self.last_path))
+            return
+        _fsync_directory(self.dirpath)
 
     def state_dict(self) -> dict[str, Any]:
         """The files saved so far (so a resumed run keeps pruning the same list)."""
