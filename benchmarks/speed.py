@@ -1,8 +1,9 @@
 """How fast pygan's Trainer trains a GAN, against the loops people write by hand.
 
-Trains the tutorial MLP GAN (G 64-512-1024-784 with ReLU and tanh; D 784-512-1024-1 with ReLU)
-for whole epochs four ways, interleaved in one process (A B C C' A B C C' ...) so that every
-ratio compares epochs that ran under the same machine state:
+Trains an MLP GAN for whole epochs four ways, interleaved in one process (A B C C' A B C C'
+...) so that every ratio compares epochs that ran under the same machine state. The network is
+the tutorials' (``--model tutorial``: G 64-512-1024-784 with ReLU and tanh, D 784-512-1024-1
+with ReLU) or the one of ``examples/mnist_mlp.py`` (``--model example``).
 
 (a) ``tutorial``: the loop tutorials teach: a Dataset returning one image, a shuffling
     ``DataLoader(drop_last=True)``, Sigmoid + ``BCELoss``, default ``Adam``, D run separately on
@@ -19,11 +20,16 @@ It prints each variant's median seconds per epoch, the ratios the targets are st
 the fraction of the machine's measured matrix-multiply throughput each achieves, counting the
 FLOPs of one training step of (b) with ``torch.utils.flop_counter``.
 
+Ratios are printed on the medians (the figures the targets are stated in) and on the fastest
+epochs (steadier when other programs share the machine). ``--clock cpu`` times this process's
+CPU time instead of wall time: steadier still on a busy machine with one thread, but blind to
+time spent waiting (such as a checkpoint's fsync).
+
 Usage::
 
     python benchmarks/speed.py [--data mnist_5k|fashion_mnist|random] [--batch 64 256]
         [--reps 5] [--device cpu] [--threads N] [--precision 32 bf16] [--compile]
-        [--clock wall|cpu]
+        [--model tutorial|example] [--clock wall|cpu]
 
 ``--precision bf16`` runs (b), (c) and (c') under bfloat16 autocast; (a) stays float32, as
 tutorials write it. Nothing global is changed unless asked: ``--threads`` sets torch's thread
@@ -35,12 +41,15 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gzip
+import importlib.util
+import resource
 import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -53,7 +62,7 @@ import pygan
 from pygan import CALLBACKS, DATASETS, MLPDiscriminator, MLPGenerator, Trainer
 from pygan.trainer import _fast_adam  # the Trainer's choice of Adam, measured below
 
-LATENT = 64
+ROOT = Path(__file__).resolve().parent.parent
 LR = 2e-4
 BETAS = (0.5, 0.999)
 TARGETS = {  # ratio: (limit, "<=" or ">=")
@@ -61,6 +70,13 @@ TARGETS = {  # ratio: (limit, "<=" or ">=")
     "trainer_bare/best": (1.02, "<="),
 }
 TUTORIAL_OVER_TRAINER = {"32": 1.3, "bf16": 1.8}
+TUTORIAL_MODEL = {
+    "latent_dim": 64,
+    "g_hidden": (512, 1024),
+    "d_hidden": (512, 1024),
+    "activation": "relu",
+    "d_dropout": 0.0,
+}
 EXAMPLE_CALLBACKS = ("progress_bar", "csv_logger", "checkpoint")
 
 Epoch = Callable[[], None]
@@ -98,11 +114,27 @@ class RowDataset(Dataset):
 
 
 # -------------------------------------------------------------------------- models
-def make_models(device: torch.device, seed: int) -> tuple[MLPGenerator, MLPDiscriminator]:
-    """The tutorial networks, as pygan modules, with the same initial weights every time."""
+def model_spec(name: str) -> dict[str, Any]:
+    """The networks' sizes: the tutorials', or those of examples/mnist_mlp.py's recipe."""
+    if name == "tutorial":
+        return TUTORIAL_MODEL
+    spec = importlib.util.spec_from_file_location("mnist_mlp", ROOT / "examples" / "mnist_mlp.py")
+    if spec is None or spec.loader is None:
+        raise SystemExit("--model example needs examples/mnist_mlp.py next to benchmarks/.")
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    return {key: getattr(example.RECIPE, key) for key in TUTORIAL_MODEL}
+
+
+def make_models(spec: dict[str, Any], device: torch.device, seed: int) -> tuple[MLPGenerator, MLPDiscriminator]:
+    """The benchmark's networks, as pygan modules, with the same initial weights every time."""
     torch.manual_seed(seed)
-    g = MLPGenerator(latent_dim=LATENT, output_shape=(1, 28, 28), hidden=(512, 1024), activation="relu")
-    d = MLPDiscriminator(input_shape=(1, 28, 28), hidden=(512, 1024), activation="relu", dropout=0.0)
+    g = MLPGenerator(
+        latent_dim=spec["latent_dim"], output_shape=(1, 28, 28), hidden=spec["g_hidden"], activation=spec["activation"]
+    )
+    d = MLPDiscriminator(
+        input_shape=(1, 28, 28), hidden=spec["d_hidden"], activation=spec["activation"], dropout=spec["d_dropout"]
+    )
     return g.to(device), d.to(device)
 
 
@@ -113,24 +145,44 @@ def autocast(device: torch.device, precision: str) -> contextlib.AbstractContext
 
 
 # --------------------------------------------------------------------------- loops
-def tutorial_loop(images: torch.Tensor, batch: int, device: torch.device) -> Epoch:
-    """(a): the loop tutorials teach."""
-    g, d_logits = make_models(device, seed=1)
+class Setup:
+    """What every variant shares: data, batch size, device, precision, networks."""
+
+    def __init__(self, images: torch.Tensor, batch: int, args: argparse.Namespace, precision: str) -> None:
+        self.images = images
+        self.batch = batch
+        self.device = torch.device(args.device)
+        self.precision = precision
+        self.compile = args.compile
+        self.spec = model_spec(args.model)
+
+    def models(self) -> tuple[MLPGenerator, MLPDiscriminator]:
+        return make_models(self.spec, self.device, seed=1)
+
+
+def tutorial_loop(setup: Setup) -> Epoch:
+    """(a): the loop tutorials teach (always float32)."""
+    device = setup.device
+    g, d_logits = setup.models()
     d = nn.Sequential(d_logits, nn.Sigmoid())
     g_opt = torch.optim.Adam(g.parameters(), lr=LR, betas=BETAS)
     d_opt = torch.optim.Adam(d.parameters(), lr=LR, betas=BETAS)
     criterion = nn.BCELoss()
     loader = DataLoader(
-        RowDataset(images), batch_size=batch, shuffle=True, drop_last=True, pin_memory=device.type == "cuda"
+        RowDataset(setup.images),
+        batch_size=setup.batch,
+        shuffle=True,
+        drop_last=True,
+        pin_memory=device.type == "cuda",
     )
     losses: list[tuple[float, float]] = []
 
     def epoch() -> None:
         for real in loader:
-            real = real.to(device).view(-1, 1, 28, 28)
+            real = real.to(device, non_blocking=True).view(-1, 1, 28, 28)
             n = real.size(0)
             ones, zeros = torch.ones(n, device=device), torch.zeros(n, device=device)
-            fake = g(torch.randn(n, LATENT, device=device))
+            fake = g(torch.randn(n, g.latent_dim, device=device))
             d_opt.zero_grad()
             d_loss = criterion(d(real), ones) + criterion(d(fake.detach()), zeros)
             d_loss.backward()
@@ -147,21 +199,19 @@ def tutorial_loop(images: torch.Tensor, batch: int, device: torch.device) -> Epo
 class BestLoop:
     """(b): the fastest hand-written loop we know for this GAN."""
 
-    def __init__(
-        self, images: torch.Tensor, batch: int, device: torch.device, precision: str, compile: bool
-    ) -> None:
-        self.g, self.d = make_models(device, seed=1)
+    def __init__(self, setup: Setup) -> None:
+        self.g, self.d = setup.models()
         self.g_opt = _fast_adam(self.g.parameters(), LR, BETAS)
         self.d_opt = _fast_adam(self.d.parameters(), LR, BETAS)
-        self.g_fwd = torch.compile(self.g) if compile else self.g
-        self.d_fwd = torch.compile(self.d) if compile else self.d
-        self.images = images.to(device)
-        self.batch, self.device, self.precision = batch, device, precision
-        self.sums = torch.zeros(2, device=device)
+        self.g_fwd = torch.compile(self.g) if setup.compile else self.g
+        self.d_fwd = torch.compile(self.d) if setup.compile else self.d
+        self.images = setup.images.to(setup.device)
+        self.batch, self.device, self.precision = setup.batch, setup.device, setup.precision
+        self.sums = torch.zeros(2, device=setup.device)
 
     def step(self, real: torch.Tensor) -> None:
         n = real.shape[0]
-        z = torch.randn(n, LATENT, device=self.device)
+        z = torch.randn(n, self.g.latent_dim, device=self.device)
         with autocast(self.device, self.precision):
             fake = self.g_fwd(z)
             logits = self.d_fwd(torch.cat([real, fake.detach()])).float()
@@ -190,17 +240,9 @@ class BestLoop:
         self.sums.tolist()  # a real loop reports its losses once an epoch
 
 
-def trainer_loop(
-    images: torch.Tensor,
-    batch: int,
-    device: torch.device,
-    precision: str,
-    compile: bool,
-    callbacks: bool,
-    workdir: Path,
-) -> Epoch:
+def trainer_loop(setup: Setup, callbacks: bool, workdir: Path) -> Epoch:
     """(c) and (c'): pygan's Trainer, one more epoch per call."""
-    g, d = make_models(device, seed=1)
+    g, d = setup.models()
     cbs = []
     if callbacks:
         options = {"csv_logger": {"path": workdir / "metrics.csv"}, "checkpoint": {"dirpath": workdir / "ckpt"}}
@@ -213,22 +255,25 @@ def trainer_loop(
         d_lr=LR,
         betas=BETAS,
         callbacks=cbs,
-        device=device,
-        precision=precision,
-        compile=compile,
+        device=setup.device,
+        precision=setup.precision,
+        compile=setup.compile,
     )
-    data = images.to(device)
+    data = setup.images.to(setup.device)
 
     def epoch() -> None:
-        trainer.fit(data, epochs=trainer.completed_epochs + 1, batch_size=batch)
+        trainer.fit(data, epochs=trainer.completed_epochs + 1, batch_size=setup.batch)
 
     return epoch
 
 
 # ------------------------------------------------------------------------- figures
-def step_flops(images: torch.Tensor, batch: int, device: torch.device) -> int:
-    """Multiply-add FLOPs of one step of (b) (forward and backward, both networks), float32."""
-    loop = BestLoop(images[: batch * 2], batch, device, "32", compile=False)
+def step_flops(setup: Setup) -> int:
+    """FLOPs of one step of (b), forward and backward of both networks (matrix products)."""
+    small = argparse.Namespace(device=str(setup.device), compile=False, model="tutorial")
+    probe = Setup(setup.images[: setup.batch], setup.batch, small, "32")
+    probe.spec = setup.spec
+    loop = BestLoop(probe)
     real = next(loop.batches())
     with FlopCounterMode(display=False) as counter:
         loop.step(real)
@@ -267,51 +312,67 @@ def timed(epoch: Epoch, device: torch.device, clock: Callable[[], float]) -> flo
     return clock() - started
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far, in MB (Linux and macOS)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (2**20 if sys.platform == "darwin" else 2**10)
+
+
 # ---------------------------------------------------------------------------- main
 def run(images: torch.Tensor, batch: int, precision: str, args: argparse.Namespace) -> None:
-    device = torch.device(args.device)
+    setup = Setup(images, batch, args, precision)
     clock = time.process_time if args.clock == "cpu" else time.perf_counter
     with tempfile.TemporaryDirectory() as tmp:
         loops: dict[str, Epoch] = {
-            "tutorial": tutorial_loop(images, batch, device),
-            "best": BestLoop(images, batch, device, precision, args.compile).epoch,
-            "trainer": trainer_loop(images, batch, device, precision, args.compile, True, Path(tmp)),
-            "trainer_bare": trainer_loop(images, batch, device, precision, args.compile, False, Path(tmp)),
+            "tutorial": tutorial_loop(setup),
+            "best": BestLoop(setup).epoch,
+            "trainer": trainer_loop(setup, True, Path(tmp)),
+            "trainer_bare": trainer_loop(setup, False, Path(tmp)),
         }
         times: dict[str, list[float]] = {name: [] for name in loops}
-        for name, epoch in loops.items():  # warm-up: allocator, caches, compilation
+        for epoch in loops.values():  # warm-up: allocator, caches, compilation
             epoch()
         for _ in range(args.reps):
             for name, epoch in loops.items():
-                times[name].append(timed(epoch, device, clock))
+                times[name].append(timed(epoch, setup.device, clock))
 
     steps = len(images) // batch
-    flops = step_flops(images, batch, device) * steps
-    peak32 = matmul_throughput(device, torch.float32)
+    flops = step_flops(setup) * steps
+    peaks = {"fp32": matmul_throughput(setup.device, torch.float32)}
+    if precision != "32":
+        low = torch.bfloat16 if precision == "bf16" else torch.float16
+        peaks[str(low).split(".")[1]] = matmul_throughput(setup.device, low)
     medians = {name: statistics.median(t) for name, t in times.items()}
+    fastest = {name: min(t) for name, t in times.items()}
     print(
         f"\nbatch {batch}, precision {precision}{', compiled' if args.compile else ''}: "
-        f"{steps} steps/epoch, {flops / steps / 1e9:.2f} GFLOP/step, "
-        f"float32 matmul peak {peak32 / 1e9:.0f} GFLOP/s"
+        f"{steps} steps/epoch, {flops / steps / 1e9:.2f} GFLOP/step; matmul peak "
+        + ", ".join(f"{kind} {peak / 1e9:.0f}" for kind, peak in peaks.items())
+        + " GFLOP/s"
     )
-    print(f"{'variant':14s} {'median s':>9s} {'min s':>7s} {'ms/step':>8s} {'GFLOP/s':>8s} {'of peak':>8s}")
+    print(
+        f"{'variant':16s} {'median s':>9s} {'min s':>7s} {'ms/step':>8s} {'GFLOP/s':>8s} "
+        + " ".join(f"{'of ' + kind:>8s}" for kind in peaks)
+    )
     for name, median in medians.items():
-        precision_used = "32" if name == "tutorial" else precision
+        label = name + (" (fp32)" if name == "tutorial" and precision != "32" else "")
+        achieved = flops / median
         print(
-            f"{name + (' (fp32)' if precision_used != precision else ''):14s} {median:9.3f} "
-            f"{min(times[name]):7.3f} {1e3 * median / steps:8.2f} {flops / median / 1e9:8.1f} "
-            f"{flops / median / peak32:8.1%}"
+            f"{label:16s} {median:9.3f} {fastest[name]:7.3f} {1e3 * median / steps:8.2f} "
+            f"{achieved / 1e9:8.1f} " + " ".join(f"{achieved / peak:8.1%}" for peak in peaks.values())
         )
-    ratios = {
-        "trainer/best": medians["trainer"] / medians["best"],
-        "trainer_bare/best": medians["trainer_bare"] / medians["best"],
-        "tutorial/trainer": medians["tutorial"] / medians["trainer"],
-    }
+    extra = 1e3 * (medians["trainer"] - medians["trainer_bare"])
+    print(f"callbacks ({', '.join(n for n in EXAMPLE_CALLBACKS if n in CALLBACKS)}): {extra:+.0f} ms/epoch")
     limits = {**TARGETS, "tutorial/trainer": (TUTORIAL_OVER_TRAINER.get(precision, 1.0), ">=")}
-    for name, ratio in ratios.items():
-        limit, sense = limits[name]
+    print(f"{'ratio':18s} {'median':>7s} {'min':>7s}  target")
+    for name, (limit, sense) in limits.items():
+        top, bottom = name.split("/")
+        ratio = medians[top] / medians[bottom]
         ok = ratio <= limit if sense == "<=" else ratio >= limit
-        print(f"{name:18s} {ratio:6.3f}  (target {sense} {limit}: {'met' if ok else 'MISSED'})")
+        print(
+            f"{name:18s} {ratio:7.3f} {fastest[top] / fastest[bottom]:7.3f}  {sense} {limit}: "
+            f"{'met' if ok else 'MISSED'}"
+        )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -323,6 +384,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads")
     parser.add_argument("--precision", nargs="+", default=["32"], choices=("32", "bf16", "16"))
     parser.add_argument("--compile", action="store_true", help="torch.compile (b), (c), (c')")
+    parser.add_argument("--model", default="tutorial", choices=("tutorial", "example"))
     parser.add_argument(
         "--clock",
         default="wall",
@@ -332,17 +394,20 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.threads is not None:
         torch.set_num_threads(args.threads)
+    before = peak_rss_mb()
     images = load_images(args.data)
     print(
         f"pygan {pygan.__version__}, torch {torch.__version__}, device {args.device}, "
-        f"{torch.get_num_threads()} threads, data {args.data} ({len(images)} images), "
+        f"{torch.get_num_threads()} threads, model {args.model}, data {args.data} "
+        f"({len(images)} images, {images.dtype}, {images.numel() * images.element_size() / 2**20:.0f} MB), "
         f"{args.reps} reps, clock {args.clock}",
         flush=True,
     )
     for precision in args.precision:
         for batch in args.batch:
             run(images, batch, precision, args)
-    sys.stdout.flush()
+            sys.stdout.flush()
+    print(f"\npeak memory: {peak_rss_mb():.0f} MB ({peak_rss_mb() - before:+.0f} MB since before the data)")
 
 
 if __name__ == "__main__":
