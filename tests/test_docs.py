@@ -55,17 +55,22 @@ def public_objects() -> dict[str, Any]:
             found[f"pygan.{name}"] = obj
     for registry in REGISTRIES:
         for name in registry.names():
-            if registry.plugin_source(name) is None:  # plugins installed here are not ours
-                obj = registry.get(name)
+            obj = registry.get(name)
+            if _is_pygan(obj):  # not plugins installed here, nor parts other tests registered
                 found[f"{registry.kind} {name!r} ({obj.__module__}.{obj.__qualname__})"] = obj
     return found
+
+
+def _is_pygan(obj: Any) -> bool:
+    module = getattr(obj, "__module__", "") or ""
+    return module == "pygan" or module.startswith("pygan.")
 
 
 def public_members(cls: type) -> Iterator[tuple[str, Any]]:
     """Public methods and properties a pygan class defines or inherits from pygan classes."""
     seen: set[str] = set()
     for klass in cls.__mro__:
-        if not klass.__module__.startswith("pygan"):
+        if not _is_pygan(klass):
             continue
         for name, member in vars(klass).items():
             if name.startswith("_") or name in seen:
@@ -110,6 +115,7 @@ def test_the_docstring_check_catches_a_missing_docstring() -> None:
             return 1
 
     Documented.__module__ = "pygan.fake"
+    assert _is_pygan(Documented) and not _is_pygan(type("Plugin", (), {"__module__": "pygan_plugin"}))
     members = dict(public_members(Documented))
     assert set(members) == {"method", "value"}
     assert not inspect.getdoc(members["method"]) and inspect.getdoc(members["value"])
@@ -272,7 +278,7 @@ def public_api_names() -> Iterator[tuple[str, str]]:
         module = importlib.import_module(f"pygan.{info.name}")
         for name in getattr(module, "__all__", ()):
             obj = getattr(module, name)
-            if (inspect.isclass(obj) or inspect.isfunction(obj)) and obj.__module__.startswith("pygan"):
+            if (inspect.isclass(obj) or inspect.isfunction(obj)) and _is_pygan(obj):
                 yield module.__name__, f"{obj.__module__}.{obj.__qualname__}"
     for registry in REGISTRIES:
         yield "pygan.registry", next(f"pygan.registry.{n}" for n in pygan.__all__ if getattr(pygan, n) is registry)
