@@ -79,14 +79,17 @@ class GlobalAlphaWasserstein(WassersteinLoss):
 
 
 class FirstNoise(Callback):
-    """Keeps a few numbers of this process's random stream at the first epoch start."""
+    """Keeps the next few numbers of this process's random stream at the first epoch start
+    (read from a copy of the stream, so training draws what it would have drawn)."""
 
     def __init__(self) -> None:
         self.noise: torch.Tensor | None = None
 
     def on_epoch_start(self, trainer: Trainer) -> None:
         if self.noise is None:
-            self.noise = torch.randn(4)
+            stream = torch.Generator()
+            stream.set_state(torch.get_rng_state())
+            self.noise = torch.randn(4, generator=stream)
 
 
 def data() -> torch.Tensor:
@@ -100,7 +103,9 @@ def sgd(parameters: Any) -> torch.optim.Optimizer:
     return torch.optim.SGD(parameters, lr=0.05)
 
 
-def train(config: str, batch_size: int, run_dir: Path | None = None) -> dict[str, Any]:
+def train(
+    config: str, batch_size: int, run_dir: Path | None = None, epochs: int = EPOCHS, resume: bool = False
+) -> dict[str, Any]:
     """Train ``config``; return the final weights, history and first noise of this process."""
     rank, _ = _rank_and_world()
     # Each rank starts from different weights and seeds on purpose: DDP must hand every rank
@@ -123,7 +128,8 @@ def train(config: str, batch_size: int, run_dir: Path | None = None) -> dict[str
         g = MLPGenerator(latent_dim=4, output_shape=SHAPE, hidden=(16,), norm="batch")
         d = MLPDiscriminator(SHAPE, hidden=(16,), norm="batch")
         trainer = Trainer(g, d, seed=0, **kwargs)
-    history = trainer.fit(data(), epochs=EPOCHS, batch_size=batch_size)
+    last = run_dir / "checkpoints" / "last.ckpt" if resume and run_dir is not None else None
+    history = trainer.fit(data(), epochs=epochs, batch_size=batch_size, resume_from=last)
     return {
         "generator": {k: v.clone() for k, v in g.state_dict().items()},
         "discriminator": {k: v.clone() for k, v in d.state_dict().items()},
@@ -138,6 +144,10 @@ def worker(out: Path) -> None:
     for config in CONFIGS:
         result = train(config, BATCH, run_dir=out / config / f"rank{rank}")
         torch.save(result, out / f"{config}-rank{rank}.pt")
+    # batch_norm again, stopped after one epoch and resumed (every rank reads rank 0's file)
+    train("batch_norm", BATCH, run_dir=out / "resumed", epochs=1)
+    torch.distributed.barrier()  # rank 0 has written the checkpoint
+    torch.save(train("batch_norm", BATCH, run_dir=out / "resumed", resume=True), out / f"resumed-rank{rank}.pt")
 
 
 pytestmark = pytest.mark.skipif(not torch.distributed.is_available(), reason="torch.distributed is missing")
@@ -156,8 +166,8 @@ def two_ranks(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def _results(out: Path, config: str) -> list[dict[str, Any]]:
-    return [torch.load(out / f"{config}-rank{r}.pt", weights_only=True) for r in range(2)]
+def _results(out: Path, name: str) -> list[dict[str, Any]]:
+    return [torch.load(out / f"{name}-rank{r}.pt", weights_only=True) for r in range(2)]
 
 
 @pytest.mark.parametrize("config", CONFIGS)
@@ -184,6 +194,18 @@ def test_two_ranks_match_one_process_with_double_batch(two_ranks: Path, config: 
     torch.manual_seed(100)  # rank 0's starting weights: training must have moved them
     start = GlobalNoiseGenerator().state_dict()["net.0.weight"]
     assert not torch.allclose(rank0["generator"]["net.0.weight"], start, rtol=1e-4, atol=1e-5)
+
+
+def test_resumed_run_ends_like_the_uninterrupted_one(two_ranks: Path) -> None:
+    """The checkpoint of epoch 1 (rank 0's) continues on both ranks to the same weights, batch
+    norm statistics and figures as the run that never stopped: each rank's noise for an epoch
+    is seeded from state every rank shares and the checkpoint holds."""
+    straight, resumed = _results(two_ranks, "batch_norm")[0], _results(two_ranks, "resumed")
+    for network in ("generator", "discriminator"):
+        for name, tensor in straight[network].items():
+            assert torch.equal(resumed[0][network][name], tensor), f"{network}.{name}"
+            assert torch.equal(resumed[1][network][name], tensor), f"{network}.{name}"
+    assert [r["g_loss"] for r in resumed[0]["history"]] == [r["g_loss"] for r in straight["history"]]
 
 
 def test_only_rank_zero_writes_files(two_ranks: Path) -> None:

@@ -30,14 +30,29 @@ _LOG_KEYS = ("d_loss", "g_loss", "d_real", "d_fake")
 
 
 class NonFiniteLossError(FloatingPointError):
-    """A loss became NaN or infinite; the message names the epoch, step and network."""
+    """A loss, a gradient or the weights became NaN or infinite; the message names the epoch,
+    the step and the network.
 
-    def __init__(self, network: str, epoch: int, step: int, value: float) -> None:
-        self.network, self.epoch, self.step, self.value = network, epoch, step, value
+    ``what`` is ``"loss"``, ``"gradient"`` (the loss was finite, a gradient was not; found
+    per step when ``skip_nonfinite_steps`` > 0) or ``"weights"`` (found when step figures are
+    flushed, without per-step checks: ``first_step``-``step`` is the range it happened in).
+    """
+
+    def __init__(
+        self, network: str, epoch: int, step: int, value: float, what: str = "loss", first_step: int | None = None
+    ) -> None:
+        self.network, self.epoch, self.step, self.value, self.what = network, epoch, step, value, what
+        cause = {
+            "loss": f"The {network} loss became {value}",
+            "gradient": f"A {network} gradient became NaN or infinite while its loss was finite",
+            "weights": f"The {network}'s weights became NaN or infinite while its losses were finite "
+            f"(a gradient was not)",
+        }[what]
+        where = f"step {step}" if first_step in (None, step) else f"one of steps {first_step}-{step}"
         super().__init__(
-            f"The {network} loss became {value} at epoch {epoch}, step {step}. Training stopped; "
-            f"the last checkpoint written before it is intact. Lower the learning rate, check "
-            f"the data, or pass skip_nonfinite_steps=N to skip a few bad steps."
+            f"{cause} at epoch {epoch}, {where}. Training stopped; the last checkpoint written "
+            f"before it is intact. Lower the learning rate, check the data, or pass "
+            f"skip_nonfinite_steps=N to skip a few bad steps."
         )
 
 
@@ -253,6 +268,7 @@ class Trainer:
         self._epoch_steps = 0
         self._window: list[torch.Tensor] = []
         self._skipped_steps = 0
+        self._bad_gradients: dict[int, str] = {}  # step -> network, with skip_nonfinite_steps
         self._d_trainable: list[nn.Parameter] = []
 
     # ------------------------------------------------------------------ public
@@ -311,8 +327,6 @@ class Trainer:
                 if state is not None:
                     self._load_callback_states(state.get("callbacks", {}))
                     _set_rng_state(state["rng"])
-                if self.world_size > 1:
-                    self._seed_processes()
                 self._run(batches)
                 self._dispatch("on_fit_end")
             except BaseException as error:
@@ -392,6 +406,8 @@ class Trainer:
                 self.step_in_epoch = 0
                 self._epoch_sums, self._epoch_steps = {}, 0
             self._epoch_rng_state = self.shuffle_rng.get_state()
+            if self.world_size > 1:
+                self._seed_processes()
             self._dispatch("on_epoch_start")
             started = time.perf_counter()
             skip = self.step_in_epoch * self.d_steps
@@ -460,8 +476,16 @@ class Trainer:
         optimizer.zero_grad(set_to_none=True)
         scaler = self._scalers[which]
         scaler.scale(loss).backward()
-        if self.skip_nonfinite_steps and not dist.all_finite(loss):
-            return  # the step's figures record the non-finite loss; _flush_window counts it
+        if self.skip_nonfinite_steps:  # one host sync per update; none without the option
+            checked = [loss.detach()]
+            if not scaler.is_enabled():  # float16 loss scaling skips overflowing steps itself
+                checked += [p.grad for group in optimizer.param_groups for p in group["params"] if p.grad is not None]
+            finite = torch.stack([torch.isfinite(t).all() for t in checked])
+            if not dist.all_finite(torch.where(finite, 0.0, math.nan)):  # NaN marks a bad tensor
+                if dist.all_finite(loss):  # else the step's figures record the loss
+                    network = "discriminator" if which == "d" else "generator"
+                    self._bad_gradients.setdefault(self.global_step + 1, network)
+                return  # skipped; _flush_window counts it
         scaler.step(optimizer)
         scaler.update()
 
@@ -473,25 +497,41 @@ class Trainer:
             return
         window = torch.stack(self._window)
         window = (dist.mean_over_processes(window) if over_processes else window).cpu()
-        first_step = self.global_step - len(self._window) + 1
+        last_step = self.global_step + (not self.at_step_boundary)  # counted after the step
+        first_step = last_step - len(self._window) + 1
         self._window = []
         for row, figures in enumerate(window.tolist()):
             d_loss, g_loss = figures[:2]
-            if not (math.isfinite(d_loss) and math.isfinite(g_loss)):
-                network, value = ("discriminator", d_loss) if not math.isfinite(d_loss) else ("generator", g_loss)
-                self._skipped_steps += 1
-                if self._skipped_steps > self.skip_nonfinite_steps:
-                    raise NonFiniteLossError(network, self.epoch, first_step + row, value)
+            bad_gradient = self._bad_gradients.pop(first_step + row, None)
+            if math.isfinite(d_loss) and math.isfinite(g_loss) and not bad_gradient:
+                for key, value in zip(_LOG_KEYS, figures):
+                    self._epoch_sums[key] = self._epoch_sums.get(key, 0.0) + value
+                self._epoch_steps += 1
                 continue
-            for key, value in zip(_LOG_KEYS, figures):
-                self._epoch_sums[key] = self._epoch_sums.get(key, 0.0) + value
-            self._epoch_steps += 1
+            self._skipped_steps += 1
+            if self._skipped_steps > self.skip_nonfinite_steps:
+                step = first_step + row
+                if not math.isfinite(d_loss):
+                    raise NonFiniteLossError("discriminator", self.epoch, step, d_loss)
+                if not math.isfinite(g_loss):
+                    raise NonFiniteLossError("generator", self.epoch, step, g_loss)
+                raise NonFiniteLossError(bad_gradient, self.epoch, step, math.nan, "gradient")  # type: ignore[arg-type]
+        # A non-finite gradient with finite losses shows in the weights: checked here, once per
+        # flush (one transfer, no per-step sync), so no callback ever saves NaN weights.
+        networks = {"generator": self.generator, "discriminator": self.discriminator}
+        finite = torch.stack([torch.stack([torch.isfinite(p).all() for p in m.parameters()]).all() for m in networks.values()])
+        for network, ok in zip(networks, finite.cpu().tolist()):
+            if not ok:
+                raise NonFiniteLossError(network, self.epoch, last_step, math.nan, "weights", first_step)
 
     def _seed_processes(self) -> None:
-        """Give each rank its own random stream (latent noise, dropout), derived from rank 0's
-        so that a seeded run repeats: every rank sharing one stream would draw the same noise."""
-        base = dist.broadcast_int(int(torch.randint(0, 2**62, (1,))), self.device)
-        torch.manual_seed(base + self.rank)
+        """Under torchrun, seed each rank's random stream (latent noise, dropout) for the epoch:
+        ranks sharing one stream would all draw the same noise. The seed comes from the
+        epoch's data-order state, which every rank shares and checkpoints hold, so a run
+        resumed from an epoch's checkpoint draws what the uninterrupted run drew."""
+        epoch_rng = torch.Generator()
+        epoch_rng.set_state(self.shuffle_rng.get_state())  # a copy: the data order is untouched
+        torch.manual_seed(int(torch.randint(0, 2**62, (1,), generator=epoch_rng)) + self.rank)
 
     def _epoch_means(self) -> dict[str, float]:
         steps = max(self._epoch_steps, 1)
