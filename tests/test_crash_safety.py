@@ -88,7 +88,7 @@ def make_data() -> torch.Tensor:
 def serve() -> None:
     """The helper process: for each line ``RUN_DIR THREADS`` on stdin, fork a training run,
     print ``child PID``, wait for it and print ``exit STATUS``."""
-    import torch._dynamo  # noqa: F401 - what the first optimizer imports (seconds): once, here
+    import torch._dynamo  # what the first optimizer imports (seconds): once, here
 
     print("ready", flush=True)
     for line in sys.stdin:

@@ -14,7 +14,11 @@ import pygan
 from pygan import CheckpointError, Trainer, load_checkpoint, load_generator
 from pygan.callbacks import EMA
 from pygan.checkpoint import FORMAT_VERSION, UPGRADES
-from pygan.export import EXPORT_FORMAT_VERSION, export_generator, load_exported_generator
+from pygan.export import (
+    EXPORT_FORMAT_VERSION,
+    export_generator,
+    load_exported_generator,
+)
 
 safetensors_torch = pytest.importorskip("safetensors.torch")
 
@@ -100,6 +104,13 @@ def test_loading_refuses_newer_exports_missing_files_and_other_architectures(che
         load_exported_generator(out)
     out.with_suffix(".json").unlink()
     with pytest.raises(CheckpointError, match="No exported generator file at .*g.json"):
+        load_exported_generator(out)
+
+
+def test_garbage_weights_file_is_a_clear_error(checkpoint: Path, tmp_path: Path) -> None:
+    out = export_generator(checkpoint, tmp_path / "g.safetensors")
+    out.write_bytes(b"garbage")
+    with pytest.raises(CheckpointError, match=r"Cannot read .*g\.safetensors as safetensors"):
         load_exported_generator(out)
 
 

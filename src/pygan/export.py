@@ -38,15 +38,17 @@ EXPORT_FORMAT_VERSION = 1
 _SUFFIX = ".safetensors"
 
 
-def _safetensors_torch() -> ModuleType:
+def _safetensors() -> ModuleType:
+    """The safetensors package, with its torch functions imported."""
     try:
+        import safetensors
         import safetensors.torch
     except ImportError:
         raise ImportError(
             "Exporting and loading safetensors needs the safetensors package: "
             "pip install 'pygan[export]' (or pip install safetensors)."
         ) from None
-    return safetensors.torch
+    return safetensors
 
 
 def _config_path(path: Path) -> Path:
@@ -89,7 +91,7 @@ def export_generator(
         >>> load_exported_generator(weights).sample(2).shape
         torch.Size([2, 1, 4, 4])
     """
-    safetensors_torch = _safetensors_torch()
+    safetensors = _safetensors()
     path = Path(path)
     config_path = _config_path(path)
     generator = load_generator(checkpoint, ema=ema)  # refuses unregistered generators
@@ -107,7 +109,7 @@ def export_generator(
     }
     # clone: safetensors refuses tensors that share memory, which a state_dict may hold
     tensors = {key: value.detach().contiguous().clone() for key, value in spec["state_dict"].items()}
-    data = safetensors_torch.save(tensors, metadata={"format": "pt"})
+    data = safetensors.torch.save(tensors, metadata={"format": "pt"})
     write_atomically(path, lambda handle: handle.write(data), "the generator's weights")
     text = json.dumps(config, indent=2) + "\n"
     write_atomically(config_path, lambda handle: handle.write(text.encode()), "the generator's config")
@@ -129,7 +131,7 @@ def load_exported_generator(path: str | os.PathLike[str], *, device: str | torch
     Example:
         See :func:`export_generator`.
     """
-    safetensors_torch = _safetensors_torch()
+    safetensors = _safetensors()
     path = Path(path)
     config_path = _config_path(path)
     for needed in (path, config_path):
@@ -150,8 +152,8 @@ def load_exported_generator(path: str | os.PathLike[str], *, device: str | torch
         )
     generator = build_part(config, "generator")
     try:
-        weights = safetensors_torch.load_file(str(path))
-    except Exception as error:  # safetensors raises its own error types on malformed files
+        weights = safetensors.torch.load_file(str(path))
+    except (OSError, safetensors.SafetensorError) as error:
         raise CheckpointError(f"Cannot read {path} as safetensors: {error}") from None
     load_weights(generator, weights, "generator")
     return generator.to(device).eval()
