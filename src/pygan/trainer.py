@@ -142,10 +142,13 @@ class Trainer:
         precision: ``"32"``, ``"bf16"`` (autocast to bfloat16; CPU or GPU) or ``"16"`` (float16
             autocast with loss scaling; GPU only).
         compile: Compile both networks with ``torch.compile``.
-        skip_nonfinite_steps: How many steps with a NaN or infinite loss to skip (not apply)
-            before stopping with :class:`NonFiniteLossError`.
-        log_every_n_steps: How often step figures are moved to the host and checked for NaN;
-            more often costs a device sync per check on GPUs.
+        skip_nonfinite_steps: How many steps with a NaN or infinite loss or gradient to skip
+            (not apply) before stopping with :class:`NonFiniteLossError`. Above 0, every update
+            is checked (one device sync each); at 0 there is no per-step check.
+        log_every_n_steps: How often step figures are moved to the host and checked for NaN
+            (losses, and the weights, which show a NaN gradient whose loss was finite); more
+            often costs a device sync per check on GPUs. Checked before every epoch's end, so
+            no callback saves NaN weights.
         handle_sigint: On the first Ctrl-C, finish the current step, let callbacks save (the
             checkpoint callback writes a resumable checkpoint) and raise
             ``KeyboardInterrupt``. A second Ctrl-C interrupts at once.
