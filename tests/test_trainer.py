@@ -348,3 +348,15 @@ def test_mixed_precision_on_cpu(tiny_models, tiny_data, precision: str) -> None:
     g, d = tiny_models()
     history = Trainer(g, d, device="cpu", precision=precision).fit(tiny_data, epochs=1, batch_size=16)
     assert all(p.dtype == torch.float32 for p in g.parameters()) and history[-1]["steps"] == 6
+
+
+def test_a_callback_can_end_the_run_early(tiny_models, tiny_data) -> None:
+    class TwoEpochsOnly(Callback):
+        def on_epoch_end(self, trainer, logs):
+            if trainer.completed_epochs == 2:
+                trainer.max_epochs = 2
+
+    rec = Recorder()
+    g, d = tiny_models()
+    history = Trainer(g, d, device="cpu", callbacks=[TwoEpochsOnly(), rec]).fit(tiny_data, epochs=5, batch_size=32)
+    assert history["epoch"] == [1, 2] and rec.calls[-1] == "on_fit_end"

@@ -294,7 +294,9 @@ class Trainer:
             data: A tensor of images ``(N, C, H, W)`` (or ``(N, H, W)`` for one channel) in
                 [-1, 1] (or ``uint8`` 0-255), a ``Dataset`` whose items are images or
                 ``(image, label)``, or a ``DataLoader``.
-            epochs: Total epochs; a resumed run continues up to this number.
+            epochs: Total epochs; a resumed run continues up to this number. It is kept in
+                ``trainer.max_epochs``: a callback that lowers it ends the run after the
+                current epoch, normally (``on_fit_end`` runs), e.g. to keep to a time budget.
             batch_size: Images per discriminator batch (ignored for a DataLoader).
             resume_from: A checkpoint to continue from: weights, optimizers, callbacks, epoch,
                 step and random states are restored, so the run ends as if never stopped.
@@ -400,8 +402,8 @@ class Trainer:
         if batches.batches_per_epoch == 0:
             raise ValueError("The data yields no full batch; lower the batch size.")
         self.steps_per_epoch = steps_per_epoch
-        for epoch in range(self.completed_epochs + 1, self.max_epochs + 1):
-            self.epoch = epoch
+        while self.completed_epochs < self.max_epochs:  # a callback may lower max_epochs
+            epoch = self.epoch = self.completed_epochs + 1
             resuming_inside = self.step_in_epoch > 0 and self._epoch_rng_state is not None
             if resuming_inside:
                 self.shuffle_rng.set_state(self._epoch_rng_state)  # type: ignore[arg-type]
