@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import numbers
+import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "check_bool",
     "check_fraction",
     "check_int",
+    "check_path",
     "check_positive_float",
     "check_shape",
     "check_widths",
@@ -22,6 +26,20 @@ def check_int(name: str, value: Any, *, minimum: int = 1) -> int:
     if value < minimum:
         raise ValueError(f"Expected {name} to be an integer >= {minimum}, got {value}.")
     return int(value)
+
+
+def check_bool(name: str, value: Any) -> bool:
+    """Return ``value`` if it is ``True`` or ``False``, else raise (``"no"`` is not false)."""
+    if not isinstance(value, bool):
+        raise TypeError(f"Expected {name} to be True or False, got {value!r}.")
+    return value
+
+
+def check_path(name: str, value: Any) -> Path:
+    """Return ``value`` as a :class:`~pathlib.Path` if it is a non-empty str or path, else raise."""
+    if not isinstance(value, (str, os.PathLike)) or value == "":
+        raise TypeError(f"Expected {name} to be a file or directory path (a non-empty str or Path), got {value!r}.")
+    return Path(value)
 
 
 def check_positive_float(name: str, value: Any) -> float:

@@ -275,9 +275,11 @@ def load_generator(
     Args:
         path: A checkpoint file written by pygan.
         ema: Use the averaged weights of the EMA callback when the checkpoint has them.
-        device: Where to put the generator.
+        device: Where to put the generator: a device name, or ``"auto"`` (cuda, then mps,
+            then cpu).
 
     Raises:
+        ValueError: ``device`` names no device (checked before the file is read).
         CheckpointError: The checkpoint cannot be read, or its generator is not registered.
 
     Example:
@@ -290,6 +292,9 @@ def load_generator(
         >>> load_generator(path).sample(2).shape
         torch.Size([2, 1, 4, 4])
     """
+    from pygan.trainer import resolve_device  # the trainer module imports this one
+
+    device = resolve_device(device)
     state = load_checkpoint(path)
     spec = state["generator"]
     generator = build_part(spec, "generator")

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from pygan import _distributed as dist
-from pygan._validation import check_int, check_positive_float
+from pygan._validation import check_bool, check_int, check_path, check_positive_float
 from pygan.callbacks.base import HOOKS, Callback, Targets
 from pygan.data.loader import BatchSource, make_batches
 from pygan.losses.base import GANLoss
@@ -217,6 +217,11 @@ class Trainer:
                 f"Expected precision to be one of {', '.join(map(repr, PRECISIONS))}, got "
                 f"{precision!r}."
             )
+        if isinstance(callbacks, Callback) or not isinstance(callbacks, Iterable):
+            raise TypeError(
+                f"Expected callbacks to be a list of pygan Callbacks such as [ModelCheckpoint()], "
+                f"got {type(callbacks).__name__}."
+            )
         self.callbacks: list[Callback] = list(callbacks)
         for cb in self.callbacks:
             if not isinstance(cb, Callback):
@@ -226,7 +231,8 @@ class Trainer:
         self.seed = seed
         self.skip_nonfinite_steps = check_int("skip_nonfinite_steps", skip_nonfinite_steps, minimum=0)
         self.log_every_n_steps = check_int("log_every_n_steps", log_every_n_steps)
-        self.handle_sigint = bool(handle_sigint)
+        self.handle_sigint = check_bool("handle_sigint", handle_sigint)
+        self.compile = check_bool("compile", compile)
         self.precision = precision
 
         self.device = dist.process_device(resolve_device(device))
@@ -240,11 +246,10 @@ class Trainer:
         # The step calls G and D through these: wrapped for DistributedDataParallel when
         # several processes train, and compiled on request. The generator step runs D
         # unwrapped, with its weights frozen: D's gradients are neither needed nor synced there.
-        maybe_compile: Callable[[nn.Module], Any] = torch.compile if compile else (lambda m: m)
+        maybe_compile: Callable[[nn.Module], Any] = torch.compile if self.compile else (lambda m: m)
         self._g_forward = maybe_compile(dist.wrap(self.generator, self.device))
         self._d_forward = maybe_compile(dist.wrap(self.discriminator, self.device))
         self._d_frozen_forward = maybe_compile(self.discriminator)
-        self.compile = bool(compile)
         self._joint_d_pass = not discriminator.has_batch_statistics
         self._scalers = {
             "g": torch.amp.GradScaler("cuda", enabled=precision == "16"),
@@ -307,6 +312,8 @@ class Trainer:
         """
         epochs = check_int("epochs", epochs)
         self.batch_size = check_int("batch_size", batch_size)
+        if resume_from is not None:
+            check_path("resume_from", resume_from)
         batches = make_batches(
             data,
             self.batch_size,

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pygan._validation import check_int
+from pygan._validation import check_int, check_path
 from pygan.callbacks.base import Callback
 from pygan.registry import CALLBACKS
 
@@ -46,7 +46,7 @@ class ModelCheckpoint(Callback):
     def __init__(
         self, dirpath: str | os.PathLike[str] = "checkpoints", every_n_epochs: int = 1, keep_last: int = 3
     ) -> None:
-        self.dirpath = Path(dirpath)
+        self.dirpath = check_path("dirpath", dirpath)
         self.every_n_epochs = check_int("every_n_epochs", every_n_epochs)
         self.keep_last = check_int("keep_last", keep_last, minimum=0)
         self.saved: list[str] = []

@@ -5,11 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import torch
 
+from pygan._validation import check_path
 from pygan.callbacks.base import Callback
 from pygan.registry import CALLBACKS
 
@@ -49,7 +49,7 @@ class CSVLogger(Callback):
     """
 
     def __init__(self, path: str | os.PathLike[str] = "metrics.csv") -> None:
-        self.path = Path(path)
+        self.path = check_path("path", path)
         self._header: list[str] = []
         self._rows: list[list[str]] = []
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from pygan._validation import check_int
+from pygan._validation import check_bool, check_int
 from pygan.callbacks.base import Callback
 from pygan.callbacks.ema import EMA
 from pygan.data.loader import ImageDataset
@@ -82,7 +82,7 @@ class Evaluation(Callback):
         self.real = real
         self.classifier = classifier
         self.seed = check_int("seed", seed, minimum=0)
-        self.use_ema = bool(use_ema)
+        self.use_ema = check_bool("use_ema", use_ema)
         self.batch_size = check_int("batch_size", batch_size)
         self._real_statistics: tuple[torch.Tensor, torch.Tensor] | None = None
 

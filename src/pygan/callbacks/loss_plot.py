@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pygan._validation import check_path
 from pygan.callbacks.base import Callback
 from pygan.registry import CALLBACKS
 
@@ -46,7 +46,7 @@ class LossPlot(Callback):
             raise ImportError(
                 f'LossPlot needs matplotlib ({error}). Install it with: pip install "pygan[plot]"'
             ) from error
-        self.path = Path(path)
+        self.path = check_path("path", path)
 
     def draw(self, history: Any) -> None:
         """Draw the losses of ``history`` (a sequence of per-epoch dicts) to :attr:`path`."""

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from pygan._validation import check_int
+from pygan._validation import check_bool, check_int, check_path
 from pygan.callbacks.base import Callback
 from pygan.callbacks.ema import EMA
 from pygan.models.base import Generator
@@ -58,12 +58,12 @@ class SampleGrid(Callback):
         seed: int = 0,
         use_ema: bool = True,
     ) -> None:
-        self.dirpath = Path(dirpath)
+        self.dirpath = check_path("dirpath", dirpath)
         self.every_n_epochs = check_int("every_n_epochs", every_n_epochs)
         self.n = check_int("n", n)
         self.nrow = check_int("nrow", nrow)
         self.seed = check_int("seed", seed, minimum=0)
-        self.use_ema = bool(use_ema)
+        self.use_ema = check_bool("use_ema", use_ema)
         self.noise: torch.Tensor | None = None
 
     def path_for(self, epoch: int) -> Path:

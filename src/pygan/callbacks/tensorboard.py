@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import numbers
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import torch
 
-from pygan._validation import check_int
+from pygan._validation import check_int, check_path
 from pygan.callbacks.base import Callback
 from pygan.registry import CALLBACKS
 
@@ -58,7 +57,7 @@ class TensorBoardLogger(Callback):
                 f'pip install "pygan[tensorboard]"'
             ) from error
         self._writer_class = SummaryWriter
-        self.log_dir = Path(log_dir)
+        self.log_dir = check_path("log_dir", log_dir)
         self.log_every_n_steps = check_int("log_every_n_steps", log_every_n_steps)
         self._writer: SummaryWriter | None = None
         self._logged: tuple[Any, set[str]] = (None, set())

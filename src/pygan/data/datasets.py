@@ -190,6 +190,7 @@ def split_dataset(
         images.
 
     Raises:
+        TypeError: ``dataset`` is not an :class:`ImageDataset`.
         ValueError: ``held_out`` is not in (0, 1), or one part would be empty.
 
     Example:
@@ -198,6 +199,8 @@ def split_dataset(
         >>> len(train), len(held), sorted(held.labels.tolist() + train.labels.tolist())
         (8, 2, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
     """
+    if not isinstance(dataset, ImageDataset):
+        raise TypeError(f"Expected dataset to be an ImageDataset, got {type(dataset).__name__}.")
     fraction = check_fraction("held_out", held_out)
     count = round(fraction * len(dataset))
     if not 0 < count < len(dataset):
