@@ -265,69 +265,7 @@ def test_device_auto_picks_cpu_here() -> None:
     assert Trainer(g, d).device.type == expected
 
 
-BAD_FIT_INPUTS = [
-    (lambda x: x.float(), r"pixel values in \[0, 255\], far outside \[-1, 1\]\. It looks like 0-255"),
-    (lambda x: x.float().fill_(float("nan")), "contains 6144 NaN or infinite pixel values"),
-    (lambda x: torch.zeros(10, 1, 9, 9), r"images of shape \(1, 9, 9\), but the generator makes \(1, 8, 8\)"),
-    (lambda x: x[:0], "The data is empty"),
-    (lambda x: x[:10], r"batch_size=16 is larger than the data \(10 images\)"),
-    (lambda x: [1, 2, 3], "fit\\(\\) takes a tensor of images, a torch Dataset or a DataLoader, got list"),
-    (lambda x: ItemDataset(x[:, :, :4]), r"first item of the dataset has images of shape \(1, 4, 8\)"),
-]
-
-
-@pytest.mark.parametrize(("make", "message"), BAD_FIT_INPUTS)
-def test_bad_data_refused_before_any_work(tiny_models, tiny_data, make, message) -> None:
-    rec = Recorder()
-    g, d = tiny_models()
-    before = _weights(g)
-    with pytest.raises((ValueError, TypeError), match=message):
-        Trainer(g, d, device="cpu", callbacks=[rec]).fit(make(tiny_data), epochs=1, batch_size=16)
-    assert rec.calls == [] and all(torch.equal(a, b) for a, b in zip(before, _weights(g)))
-
-
-BAD_TRAINER_ARGS = [
-    ({"d_steps": 0}, "d_steps to be an integer >= 1, got 0"),
-    ({"g_lr": 0}, "g_lr to be a positive finite number, got 0"),
-    ({"d_lr": -1e-3}, "d_lr to be a positive finite number"),
-    ({"betas": (0.5,)}, "betas to be two numbers in"),
-    ({"loss": "hinj"}, "Did you mean 'hinge'"),
-    ({"precision": "64"}, "precision to be one of '32', 'bf16', '16'"),
-    ({"device": "tpu9"}, "Unknown device 'tpu9'"),
-    ({"callbacks": [object()]}, "callbacks must be pygan Callbacks"),
-    ({"seed": -1}, "seed to be an integer >= 0"),
-]
-
-
-@pytest.mark.parametrize(("kwargs", "message"), BAD_TRAINER_ARGS)
-def test_bad_trainer_arguments(kwargs, message) -> None:
-    g, d = pygan.MLPGenerator(hidden=(8,)), pygan.MLPDiscriminator(hidden=(8,))
-    with pytest.raises((ValueError, TypeError, KeyError), match=message):
-        Trainer(g, d, **kwargs)
-
-
-def test_mismatched_shapes_refused() -> None:
-    g = pygan.MLPGenerator(output_shape=(1, 8, 8), hidden=(8,))
-    d = pygan.MLPDiscriminator(input_shape=(1, 28, 28), hidden=(8,))
-    with pytest.raises(ValueError, match=r"makes images of shape \(1, 8, 8\) but the discriminator takes \(1, 28, 28\)"):
-        Trainer(g, d)
-
-
-@pytest.mark.parametrize(("kwargs", "message"), [({"epochs": 0}, "epochs to be an integer >= 1"),
-                                                 ({"epochs": 1, "batch_size": 0}, "batch_size to be an integer >= 1")])
-def test_bad_fit_arguments(tiny_models, tiny_data, kwargs, message) -> None:
-    g, d = tiny_models()
-    with pytest.raises(ValueError, match=message):
-        Trainer(g, d, device="cpu").fit(tiny_data, **kwargs)
-
-
-def test_resume_with_other_architecture_names_the_shapes(tiny_models, tiny_data, tmp_path: Path) -> None:
-    g, d = tiny_models()
-    trainer = Trainer(g, d, device="cpu", callbacks=[ModelCheckpoint(tmp_path)])
-    trainer.fit(tiny_data, epochs=1, batch_size=16)
-    other_g = pygan.MLPGenerator(latent_dim=8, output_shape=(1, 8, 8), hidden=(32,))
-    with pytest.raises(pygan.CheckpointError, match=r"net.0.weight: checkpoint \(16, 8\) vs model \(32, 8\)"):
-        Trainer(other_g, d, device="cpu").fit(tiny_data, epochs=2, batch_size=16, resume_from=tmp_path / "last.ckpt")
+# Bad inputs of the Trainer and fit(), with their messages: tests/test_bad_inputs.py
 
 
 def test_sampling_keeps_train_mode_during_fit(tiny_models, tiny_data) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import pickle
 import tempfile
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -191,6 +192,11 @@ def load_checkpoint(path: str | os.PathLike[str], map_location: Any = "cpu") -> 
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"No checkpoint at {path}.")
+    if not zipfile.is_zipfile(path):  # torch.save writes zip archives; never unpickle others
+        raise CheckpointError(
+            f"{path} is not a pygan checkpoint: pygan writes them with torch.save, as zip "
+            f"archives, and this file is not a zip archive."
+        )
     try:
         state = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as error:
