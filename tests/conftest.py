@@ -68,11 +68,20 @@ def install_distribution(tmp_path_factory: pytest.TempPathFactory) -> Callable[[
     return install
 
 
-def run_python(code: str, *paths: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run ``code`` in a fresh interpreter with ``paths`` prepended to PYTHONPATH."""
-    environment = {**os.environ, **(env or {})}
-    environment["PYTHONPATH"] = os.pathsep.join([*map(str, paths), environment.get("PYTHONPATH", "")])
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment, timeout=120)
+@pytest.fixture(scope="session")
+def run_python() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """``run_python(code, *paths, env=None)`` runs ``code`` in a fresh interpreter with
+    ``paths`` prepended to PYTHONPATH (how the tests see an installed plugin's entry points)."""
+
+    def run(code: str, *paths: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        environment = {**os.environ, **(env or {})}
+        environment["PYTHONPATH"] = os.pathsep.join([*map(str, paths), environment.get("PYTHONPATH", "")])
+        return subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=environment, timeout=120
+        )
+
+    return run
+
 
 # The plugin distribution is installed by the tests, never imported from the source tree
 # (one of its modules fails on import on purpose).

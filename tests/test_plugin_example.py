@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_python
 from test_config import write_tiny_config
 
 PLUGIN = Path(__file__).parent.parent / "examples" / "plugin"
@@ -21,7 +20,7 @@ def plugin_path(install_distribution, tmp_path_factory: pytest.TempPathFactory) 
     return install_distribution(source)  # a copy: building leaves no files in examples/
 
 
-def test_the_plugin_parts_train_sample_and_list_by_name(plugin_path: Path, tmp_path: Path) -> None:
+def test_the_plugin_parts_train_sample_and_list_by_name(plugin_path: Path, tmp_path: Path, run_python) -> None:
     extra = """
 [[callbacks]]
 name = "label_smoothing"

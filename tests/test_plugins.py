@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_python
 
 PLUGIN_SOURCE = Path(__file__).parent / "plugin_dist"
 
@@ -17,7 +16,7 @@ def plugin_path(install_distribution) -> Path:
     return install_distribution(PLUGIN_SOURCE)
 
 
-def test_plugins_are_not_imported_by_import_pygan(plugin_path: Path) -> None:
+def test_plugins_are_not_imported_by_import_pygan(plugin_path: Path, run_python) -> None:
     code = (
         "import json, os, sys, pygan; print(json.dumps(['pygan_test_plugin' in sys.modules, "
         "os.environ.get('PYGAN_TEST_PLUGIN_IMPORTED')]))"
@@ -27,7 +26,7 @@ def test_plugins_are_not_imported_by_import_pygan(plugin_path: Path) -> None:
     assert json.loads(result.stdout) == [False, None]
 
 
-def test_plugins_load_on_first_use_and_broken_ones_warn(plugin_path: Path) -> None:
+def test_plugins_load_on_first_use_and_broken_ones_warn(plugin_path: Path, run_python) -> None:
     code = """
 import json, warnings
 import pygan
@@ -57,7 +56,7 @@ print(json.dumps({
     assert clash and "already taken" in clash[0]
 
 
-def test_disable_autoload(plugin_path: Path) -> None:
+def test_disable_autoload(plugin_path: Path, run_python) -> None:
     result = run_python(
         "import pygan; print('doubled' in pygan.LOSSES, 'constant' in pygan.GENERATORS)",
         plugin_path,
@@ -67,7 +66,7 @@ def test_disable_autoload(plugin_path: Path) -> None:
     assert result.stdout.split() == ["False", "False"]
 
 
-def test_train_and_checkpoint_with_plugin_parts(plugin_path: Path, tmp_path: Path) -> None:
+def test_train_and_checkpoint_with_plugin_parts(plugin_path: Path, tmp_path: Path, run_python) -> None:
     code = f"""
 import torch, pygan
 g = pygan.GENERATORS.create("constant")

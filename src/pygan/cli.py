@@ -50,7 +50,14 @@ __all__ = [
     "main",
 ]
 
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK = 0
+"""Exit code of a command that succeeded."""
+EXIT_FAILURE = 1
+"""Exit code of a run that failed while working (a NaN loss, an unwritable disk, ...)."""
+EXIT_USAGE = 2
+"""Exit code of a usage or config error, found before any work."""
+EXIT_INTERRUPTED = 130
+"""Exit code after Ctrl-C (128 + SIGINT); the run's last checkpoint can be resumed."""
 
 KINDS: dict[str, Any] = {
     "generators": GENERATORS,
