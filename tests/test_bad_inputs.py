@@ -17,7 +17,6 @@ import pytest
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-import pygan
 from pygan import (
     DATASETS,
     EMA,
@@ -36,7 +35,6 @@ from pygan import (
     ProgressBar,
     SampleGrid,
     Trainer,
-    UnknownNameError,
     WassersteinLoss,
     load_generator,
 )
@@ -261,6 +259,4 @@ def test_the_table_has_unique_ids_and_covers_every_public_constructor() -> None:
     for prefix in ("mlp", "dcgan", "wasserstein", "label-smoothing", "checkpoint", "ema", "sample-grid",
                    "csv-logger", "loss-plot", "progress-bar", "tensorboard", "evaluation", "trainer", "fit",
                    "image-dataset", "split", "csv", "image-folder", "mnist", "load-generator", "export"):
-        assert prefix in covered
-    assert isinstance(UnknownNameError("loss", "x", []), KeyError)  # what the registry rows raise
-    assert pygan.ModelCheckpoint is ModelCheckpoint
+        assert prefix in covered, prefix
