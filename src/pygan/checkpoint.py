@@ -188,6 +188,17 @@ def load_checkpoint(path: str | os.PathLike[str], map_location: Any = "cpu") -> 
         CheckpointError: The file is missing, is not a pygan checkpoint, holds anything but
             tensors and plain containers (a pickle that would run code is refused), or comes
             from a newer pygan format. An older format is upgraded through :data:`UPGRADES`.
+
+    Example:
+        >>> import tempfile, os
+        >>> from pygan import Trainer, MLPGenerator, MLPDiscriminator
+        >>> g = MLPGenerator(latent_dim=8, output_shape=(1, 4, 4), hidden=(16,))
+        >>> trainer = Trainer(g, MLPDiscriminator((1, 4, 4), hidden=(16,)), device="cpu")
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.ckpt")
+        >>> trainer.save_checkpoint(path)
+        >>> state = load_checkpoint(path)
+        >>> state["generator"]["name"], state["epoch"]
+        ('mlp', 0)
     """
     path = Path(path)
     if not path.is_file():
