@@ -8,7 +8,7 @@ Each kind of part has one :class:`Registry`. Parts register where they are defin
 Other packages add parts without touching pygan through entry points in the groups
 ``pygan.generators``, ``pygan.discriminators``, ``pygan.losses``, ``pygan.callbacks`` and
 ``pygan.datasets``. Plugins load lazily, the first time a registry is asked for a name;
-``import pygan`` never imports them. A plugin that fails to load gives a warning naming it
+``import pygan`` never imports them (so that first lookup pays their import time, once). A plugin that fails to load gives a warning naming it
 and the rest keeps working; ``PYGAN_DISABLE_PLUGIN_AUTOLOAD=1`` turns plugin loading off.
 """
 
