@@ -139,9 +139,11 @@ class Trainer:
         seed: Seeds torch's random number generator at the start of ``fit`` and the data
             order, so runs on the CPU repeat exactly. ``None`` leaves the global seed alone and
             takes the data order from ``torch.initial_seed()``.
-        precision: ``"32"``, ``"bf16"`` (autocast to bfloat16; CPU or GPU) or ``"16"`` (float16
-            autocast with loss scaling; GPU only).
-        compile: Compile both networks with ``torch.compile``.
+        precision: ``"32"``, ``"bf16"`` (autocast to bfloat16; CPU or GPU: 2-3x faster than
+            float32 where the hardware has bfloat16 instructions, such as AVX-512 BF16, AMX or
+            tensor cores) or ``"16"`` (float16 autocast with loss scaling; GPU only).
+        compile: Compile both networks with ``torch.compile`` (measure it: it made MLPs slower
+            on the CPU; see the Speed page of the docs).
         skip_nonfinite_steps: How many steps with a NaN or infinite loss or gradient to skip
             (not apply) before stopping with :class:`NonFiniteLossError`. Above 0, every update
             is checked (one device sync each); at 0 there is no per-step check.
