@@ -1,7 +1,8 @@
 """Crash safety: a training process killed with SIGKILL at random moments, saves included,
 never leaves a checkpoint a loader would pick that fails to load, and resumes to the same end;
 an unwritable or full disk is refused before training, and a save failing mid-run names the
-path and keeps the previous checkpoint.
+path and keeps the previous checkpoint; a run resumed inside an epoch repeats every step (bf16,
+and the DataLoader paths).
 
 Starting Python and importing torch takes seconds on a busy machine, so one helper process
 (this file run as a script) imports everything once and forks a fresh training process per
@@ -27,10 +28,12 @@ from typing import Any
 
 import pytest
 import torch
+from torch.utils.data import DataLoader, Dataset
 
 from pygan import (
     Callback,
     CheckpointError,
+    LabelSmoothing,
     MLPDiscriminator,
     MLPGenerator,
     ModelCheckpoint,
@@ -315,6 +318,62 @@ def test_save_failing_mid_run_names_the_path_and_keeps_the_previous_checkpoint(
     monkeypatch.undo()
     resumed = Trainer(*tiny_models(), device="cpu", callbacks=[ModelCheckpoint(tmp_path)])
     assert resumed.fit(tiny_data, epochs=3, batch_size=32, resume_from=tmp_path / "last.ckpt")["epoch"] == [1, 2, 3]
+
+
+class Items(Dataset):
+    """A map-style dataset of ``(image, label)`` items: the DataLoader path."""
+
+    def __init__(self, images: torch.Tensor) -> None:
+        self.images = images
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, int]:
+        return self.images[i].float() / 127.5 - 1, 0
+
+
+class StepLosses(Callback):
+    """Records every step's losses; stops the run after ``stop_at`` steps, as Ctrl-C does."""
+
+    def __init__(self, stop_at: int | None = None) -> None:
+        self.losses: list[tuple[float, float]] = []
+        self.stop_at = stop_at
+
+    def on_batch_end(self, trainer: Trainer, logs: dict[str, Any]) -> None:
+        self.losses.append((logs["d_loss"].item(), logs["g_loss"].item()))
+        if trainer.global_step == self.stop_at:
+            trainer.should_stop = True
+
+
+@pytest.mark.parametrize(
+    ("precision", "wrap"),
+    [
+        ("bf16", lambda x: x),
+        ("32", Items),  # pygan builds the DataLoader
+        ("32", lambda x: DataLoader(Items(x), batch_size=8, shuffle=True)),  # shuffles from torch's stream
+    ],
+    ids=["bf16", "Dataset", "DataLoader"],
+)
+def test_resume_inside_an_epoch_repeats_every_step(tiny_models, tiny_data, tmp_path: Path, precision, wrap) -> None:
+    def run(directory: Path, stop_at: int | None = None, resume: Path | None = None) -> tuple[Trainer, StepLosses]:
+        g, d = tiny_models(seed=2, dropout=0.2)  # dropout: the random state must resume too
+        steps = StepLosses(stop_at)
+        callbacks = [LabelSmoothing(0.9, noise=0.05), ModelCheckpoint(directory), steps]
+        trainer = Trainer(g, d, device="cpu", seed=7, precision=precision, callbacks=callbacks)
+        try:
+            trainer.fit(wrap(tiny_data), epochs=3, batch_size=8, resume_from=resume)
+        except KeyboardInterrupt:
+            pass
+        return trainer, steps
+
+    full, full_steps = run(tmp_path / "full")
+    _, stopped_steps = run(tmp_path / "part", stop_at=17)  # 12 steps an epoch: inside epoch 2
+    resumed, resumed_steps = run(tmp_path / "part", resume=tmp_path / "part" / "last.ckpt")
+    assert len(stopped_steps.losses) == 17 and len(full_steps.losses) == 36
+    assert stopped_steps.losses + resumed_steps.losses == full_steps.losses
+    for a, b in zip(full.generator.state_dict().values(), resumed.generator.state_dict().values()):
+        assert torch.equal(a, b)
 
 
 if __name__ == "__main__" and sys.argv[1:] == ["serve"]:

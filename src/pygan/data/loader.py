@@ -193,14 +193,24 @@ class DataLoaderBatches(BatchSource):
             self.loader.generator.manual_seed(seed)  # type: ignore[union-attr]
         elif hasattr(self.loader.sampler, "set_epoch"):  # DistributedSampler
             self.loader.sampler.set_epoch(seed)
-        for b, batch in enumerate(self.loader):
-            if b < skip:
-                continue
+        # A sampler without a generator of its own (a user's DataLoader(shuffle=True)) draws the
+        # epoch's order, and the loader its worker seeds, from torch's global stream as the
+        # first batch is fetched. Doing that on a fork of the stream seeded from the shuffle
+        # stream makes the order repeat when a run resumes inside the epoch (the batches it
+        # already trained on are skipped there too), and leaves the training stream alone.
+        with torch.random.fork_rng(devices=[]):
+            torch.default_generator.manual_seed(seed)
+            batches = iter(self.loader)
+            batch = next(batches, None)
+            for _ in range(skip):
+                batch = next(batches, None)
+        while batch is not None:
             images = batch[0] if isinstance(batch, (tuple, list)) else batch
             if not self._checked:
                 check_images(images, self.shape, "first batch of the data")
                 self._checked = True
             yield to_unit_range(images.to(self.device, non_blocking=True))
+            batch = next(batches, None)
 
 
 def _dataset_images(data: Any) -> torch.Tensor | None:
