@@ -219,6 +219,41 @@ def test_only_rank_zero_writes_files(two_ranks: Path) -> None:
             assert torch.equal(tensor, final[name])
 
 
+# ------------------------------------------------------------ in-process checks, no torchrun
+def test_shards_of_a_batch_make_the_batch_of_one_process_at_twice_the_size() -> None:
+    from pygan.data.loader import make_batches
+
+    images = data()
+    batches = {}
+    for shard, batch_size in (((0, 1), 2 * BATCH), ((0, 2), BATCH), ((1, 2), BATCH)):
+        source = make_batches(images, batch_size, SHAPE, torch.device("cpu"), shard=shard)
+        batches[shard] = list(source.epoch(torch.Generator().manual_seed(3)))
+    assert len(batches[(0, 1)]) == len(batches[(0, 2)]) == len(batches[(1, 2)]) == 4
+    for whole, part0, part1 in zip(batches[(0, 1)], batches[(0, 2)], batches[(1, 2)]):
+        assert torch.equal(whole[0::2], part0) and torch.equal(whole[1::2], part1)
+
+
+def test_dataloader_without_distributed_sampler_warns_under_several_processes() -> None:
+    from torch.utils.data import DataLoader
+
+    from pygan.data.loader import make_batches
+
+    loader = DataLoader(data().float() / 127.5 - 1, batch_size=BATCH)
+    with pytest.warns(UserWarning, match="without a DistributedSampler: every process sees"):
+        make_batches(loader, BATCH, SHAPE, torch.device("cpu"), shard=(0, 2))
+
+
+def test_a_cuda_device_without_index_becomes_this_process_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pygan._distributed import process_device
+
+    assert process_device(torch.device("cuda")) == torch.device("cuda")
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("LOCAL_RANK", "1")
+    assert process_device(torch.device("cuda")) == torch.device("cuda", 1)
+    assert process_device(torch.device("cuda", 0)) == torch.device("cuda", 0)  # as asked
+    assert process_device(torch.device("cpu")) == torch.device("cpu")
+
+
 if __name__ == "__main__" and sys.argv[1:2] == ["worker"]:
     torch.set_num_threads(1)
     worker(Path(sys.argv[2]))
