@@ -1,7 +1,7 @@
 """Crash safety: a training process killed with SIGKILL at random moments, saves included,
 never leaves a checkpoint a loader would pick that fails to load, and resumes to the same end;
 an unwritable or full disk is refused before training, and a save failing mid-run names the
-path and keeps the previous checkpoint; a run resumed inside an epoch repeats every step (bf16,
+path and keeps the previous checkpoint; a real Ctrl-C saves a resumable checkpoint; a run resumed inside an epoch repeats every step (bf16,
 and the DataLoader paths).
 
 Starting Python and importing torch takes seconds on a busy machine, so one helper process
@@ -374,6 +374,24 @@ def test_resume_inside_an_epoch_repeats_every_step(tiny_models, tiny_data, tmp_p
     assert stopped_steps.losses + resumed_steps.losses == full_steps.losses
     for a, b in zip(full.generator.state_dict().values(), resumed.generator.state_dict().values()):
         assert torch.equal(a, b)
+
+
+def test_a_real_ctrl_c_finishes_the_step_saves_and_resumes(tiny_models, tiny_data, tmp_path: Path) -> None:
+    class CtrlC(Callback):
+        def on_batch_end(self, trainer: Trainer, logs: dict[str, Any]) -> None:
+            if trainer.global_step == 4:
+                signal.raise_signal(signal.SIGINT)  # the Trainer's handler asks to stop
+
+    g, d = tiny_models()
+    trainer = Trainer(g, d, device="cpu", seed=0, callbacks=[CtrlC(), ModelCheckpoint(tmp_path)])
+    handler = signal.getsignal(signal.SIGINT)
+    with pytest.raises(KeyboardInterrupt):
+        trainer.fit(tiny_data, epochs=2, batch_size=16)
+    assert signal.getsignal(signal.SIGINT) is handler  # restored
+    state = load_checkpoint(tmp_path / "last.ckpt")
+    assert (state["epoch"], state["step_in_epoch"], state["global_step"]) == (0, 4, 4)
+    resumed = Trainer(*tiny_models(), device="cpu", callbacks=[ModelCheckpoint(tmp_path)])
+    assert resumed.fit(tiny_data, epochs=2, batch_size=16, resume_from=tmp_path / "last.ckpt")["steps"] == [6, 6]
 
 
 if __name__ == "__main__" and sys.argv[1:] == ["serve"]:
