@@ -1,8 +1,8 @@
 """Crash safety: a training process killed with SIGKILL at random moments, saves included,
 never leaves a checkpoint a loader would pick that fails to load, and resumes to the same end;
 an unwritable or full disk is refused before training, and a save failing mid-run names the
-path and keeps the previous checkpoint; a real Ctrl-C saves a resumable checkpoint; a run resumed inside an epoch repeats every step (bf16,
-and the DataLoader paths).
+path and keeps the previous checkpoint; a real Ctrl-C saves a resumable checkpoint; a run
+resumed inside an epoch repeats every step (bf16, and the DataLoader paths).
 
 Starting Python and importing torch takes seconds on a busy machine, so one helper process
 (this file run as a script) imports everything once and forks a fresh training process per
