@@ -33,7 +33,7 @@ Usage::
 
 ``--precision bf16`` runs (b), (c) and (c') under bfloat16 autocast; (a) stays float32, as
 tutorials write it. Nothing global is changed unless asked: ``--threads`` sets torch's thread
-count for the whole run.
+count for the whole run. The progress bars of (c) go to stderr (``2>/dev/null`` hides them).
 """
 
 from __future__ import annotations
@@ -392,6 +392,8 @@ def main(argv: list[str] | None = None) -> None:
         help="wall time, or this process's CPU time (steadier on a shared machine, one thread)",
     )
     args = parser.parse_args(argv)
+    if "16" in args.precision and not args.device.startswith("cuda"):
+        parser.error("--precision 16 (float16 with loss scaling) needs a CUDA device; use bf16")
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     before = peak_rss_mb()
