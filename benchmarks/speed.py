@@ -122,6 +122,7 @@ def model_spec(name: str) -> dict[str, Any]:
     if spec is None or spec.loader is None:
         raise SystemExit("--model example needs examples/mnist_mlp.py next to benchmarks/.")
     example = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = example  # dataclasses look their module up there
     spec.loader.exec_module(example)
     return {key: getattr(example.RECIPE, key) for key in TUTORIAL_MODEL}
 
