@@ -227,3 +227,21 @@ def test_ctrl_c_saves_a_checkpoint_exits_130_and_the_run_resumes(
     assert code == 0, err
     assert load_checkpoint(run_dir / "checkpoints" / "last.ckpt")["epoch"] == epochs
     assert math.isfinite(float((run_dir / "metrics.csv").read_text().splitlines()[-1].split(",")[1]))
+
+
+def test_export_writes_safetensors_and_config(tmp_path: Path) -> None:
+    pytest.importorskip("safetensors")
+    import pygan
+
+    trainer = pygan.Trainer(
+        pygan.MLPGenerator(latent_dim=4, output_shape=(1, 8, 8), hidden=(8,)),
+        pygan.MLPDiscriminator((1, 8, 8), hidden=(8,)),
+        device="cpu",
+    )
+    trainer.save_checkpoint(str(tmp_path / "model.ckpt"))
+    out = tmp_path / "g.safetensors"
+    assert main(["export", str(tmp_path / "model.ckpt"), "-o", str(out)]) == 0
+    generator = pygan.load_exported_generator(out)
+    z = torch.randn(3, 4)
+    torch.testing.assert_close(generator(z), trainer.generator.eval()(z))
+    assert main(["export", str(tmp_path / "model.ckpt"), "-o", str(tmp_path / "g.bin")]) == 2

@@ -32,6 +32,7 @@ from pygan.callbacks import (
 )
 from pygan.checkpoint import CheckpointError, load_checkpoint, load_generator
 from pygan.data import ImageDataset
+from pygan.export import export_generator, load_exported_generator
 from pygan.losses import (
     GANLoss,
     HingeLoss,
@@ -96,6 +97,8 @@ __all__ = [
     "UnknownNameError",
     "WassersteinLoss",
     "__version__",
+    "export_generator",
     "load_checkpoint",
+    "load_exported_generator",
     "load_generator",
 ]

@@ -188,6 +188,18 @@ def _write_progress_gif(run: Run) -> Path | None:
     return path
 
 
+# --------------------------------------------------------------------------- export
+def _export(args: argparse.Namespace) -> int:
+    from pygan.export import export_generator
+
+    try:
+        weights = export_generator(args.checkpoint, args.output, ema=not args.no_ema)
+    except (CheckpointError, ValueError, ImportError) as error:
+        raise UsageError(str(error)) from error
+    print(f"Wrote the generator's weights to {weights} and its config to {weights.with_suffix('.json')}.")
+    return EXIT_OK
+
+
 # --------------------------------------------------------------------------- sample
 def _sample(args: argparse.Namespace) -> int:
     output, fmt = _output_and_format(args.output, args.format)
@@ -424,6 +436,24 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--no-ema", action="store_true", help="use the trained weights, not the EMA average")
     evaluate.add_argument("--device", default="auto", help="where to generate: auto, cpu, cuda, ... (default: auto)")
     evaluate.set_defaults(handler=_evaluate)
+
+    export = commands.add_parser(
+        "export",
+        parents=[debug],
+        formatter_class=formatter,
+        help="write a checkpoint's generator as safetensors plus a JSON config",
+        description=_fill(
+            "Write the generator of a checkpoint (the EMA weights when it has them) as a "
+            ".safetensors file, the format people share weights in, and its registry name and "
+            "constructor arguments as a .json file beside it; "
+            "pygan.export.load_exported_generator reads them back. Needs pip install 'pygan[export]'."
+        ),
+        epilog="example:\n  pygan export runs/mnist_mlp/checkpoints/last.ckpt -o generator.safetensors",
+    )
+    export.add_argument("checkpoint", metavar="CHECKPOINT", help="a checkpoint file written by pygan")
+    export.add_argument("-o", "--output", metavar="FILE", required=True, help="the .safetensors file to write")
+    export.add_argument("--no-ema", action="store_true", help="export the trained weights, not the EMA average")
+    export.set_defaults(handler=_export)
 
     listing = commands.add_parser(
         "list",
