@@ -260,7 +260,7 @@ class Trainer:
         # The data order: from ``seed``, else from torch's initial seed (which
         # ``torch.manual_seed`` sets); under torchrun rank 0's, so all ranks shuffle alike.
         self.shuffle_rng = torch.Generator()
-        shuffle_seed = torch.initial_seed() if seed is None else seed
+        shuffle_seed = (torch.initial_seed() if seed is None else seed) % 2**63  # fits an int64
         self.shuffle_rng.manual_seed(dist.broadcast_int(shuffle_seed, self.device))
 
         self.history = History()
