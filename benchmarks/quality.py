@@ -51,22 +51,6 @@ DEFAULT_RECIPES = [
 DEFAULT_TEST = ROOT.parent / "shared" / "data" / "mnist"
 
 
-class TimeBudget(pygan.Callback):
-    """Ends the run after the epoch that would otherwise overrun ``seconds`` of wall time."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.started = 0.0
-
-    def on_fit_start(self, trainer: pygan.Trainer) -> None:
-        self.started = time.perf_counter()
-
-    def on_epoch_end(self, trainer: pygan.Trainer, logs: dict[str, Any]) -> None:
-        elapsed = time.perf_counter() - self.started
-        if elapsed + logs["time"] > self.seconds:  # the next epoch would not fit
-            trainer.max_epochs = trainer.completed_epochs
-
-
 def recipe_name(path: str) -> str:
     return Path(path).stem
 
@@ -79,7 +63,7 @@ def train_and_judge(recipe: str, args: argparse.Namespace) -> dict[str, Any]:
         shutil.rmtree(run_dir)
     config = load_config(ROOT / recipe, overrides=["callbacks.progress_bar.refresh_every_n_steps=50"])
     run = config.build(run_dir)
-    run.trainer.callbacks.insert(0, TimeBudget(args.budget))
+    run.trainer.callbacks.insert(0, pygan.TimeLimit(minutes=args.budget / 60))
     started = time.perf_counter()
     history = run.fit()
     train_time = time.perf_counter() - started

@@ -97,3 +97,10 @@ def test_auto_data_falls_back_to_the_offline_digits_with_one_line(
     assert out.count("\n") == 1 and "mnist_5k" in out
     with pytest.raises(SystemExit, match="Could not download MNIST"):
         mnist_mlp.load_data("mnist")
+
+
+def test_the_dcgan_recipe_trains_a_few_steps(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    overrides = ["trainer.epochs=1", "data.limit=128", "trainer.device=cpu"]
+    args = ["train", str(EXAMPLES / "mnist_dcgan.toml"), "--out", str(tmp_path / "run")]
+    assert main(args + [a for o in overrides for a in ("--set", o)]) == 0, capsys.readouterr().err
+    assert load_checkpoint(tmp_path / "run" / "checkpoints" / "last.ckpt")["generator"]["name"] == "dcgan"

@@ -29,6 +29,7 @@ from pygan.callbacks import (
     SampleGrid,
     Targets,
     TensorBoardLogger,
+    TimeLimit,
 )
 from pygan.checkpoint import CheckpointError, load_checkpoint, load_generator
 from pygan.data import ImageDataset
@@ -93,6 +94,7 @@ __all__ = [
     "SampleGrid",
     "Targets",
     "TensorBoardLogger",
+    "TimeLimit",
     "Trainer",
     "UnknownNameError",
     "WassersteinLoss",

@@ -10,6 +10,7 @@ from pygan.callbacks.loss_plot import LossPlot
 from pygan.callbacks.progress_bar import ProgressBar
 from pygan.callbacks.sample_grid import SampleGrid
 from pygan.callbacks.tensorboard import TensorBoardLogger
+from pygan.callbacks.time_limit import TimeLimit
 
 __all__ = [
     "CSVLogger",
@@ -23,4 +24,5 @@ __all__ = [
     "SampleGrid",
     "Targets",
     "TensorBoardLogger",
+    "TimeLimit",
 ]
