@@ -1,7 +1,8 @@
 """How fast pygan's Trainer trains a GAN, against the loops people write by hand.
 
-Trains an MLP GAN for whole epochs four ways, interleaved in one process (A B C C' A B C C'
-...) so that every ratio compares epochs that ran under the same machine state. The network is
+Trains an MLP GAN for whole epochs four ways, interleaved in one process (A B C C', then
+B C C' A, C C' A B, ...: rotated, so that no variant always runs right after another) so that
+every ratio compares epochs that ran under the same machine state. The network is
 the tutorials' (``--model tutorial``: G 64-512-1024-784 with ReLU and tanh, D 784-512-1024-1
 with ReLU) or the one of ``examples/mnist_mlp.py`` (``--model example``).
 
@@ -333,9 +334,10 @@ def run(images: torch.Tensor, batch: int, precision: str, args: argparse.Namespa
         times: dict[str, list[float]] = {name: [] for name in loops}
         for epoch in loops.values():  # warm-up: allocator, caches, compilation
             epoch()
-        for _ in range(args.reps):
-            for name, epoch in loops.items():
-                times[name].append(timed(epoch, setup.device, clock))
+        names = list(loops)
+        for rep in range(args.reps):  # rotated (ABCD, BCDA, ...): no variant always follows
+            for name in names[rep % 4 :] + names[: rep % 4]:  # the checkpoint's disk writes
+                times[name].append(timed(loops[name], setup.device, clock))
 
     steps = len(images) // batch
     flops = step_flops(setup) * steps
