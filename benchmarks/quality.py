@@ -16,6 +16,7 @@ Usage::
     python benchmarks/quality.py --budget 120 --recipes examples/mnist_mlp.toml
     python benchmarks/quality.py --jobs 2 --threads 1             # two recipes at a time
 
+A recipe whose loss turns NaN is judged from its last good checkpoint and marked as diverged.
 It prints one Markdown table and writes ``results.json``, each run's directory (samples,
 losses.png, checkpoints) under ``--out``, and with ``--docs DIR`` copies each recipe's last
 sample grid and loss plot to ``DIR/images/``.
@@ -65,8 +66,13 @@ def train_and_judge(recipe: str, args: argparse.Namespace) -> dict[str, Any]:
     run = config.build(run_dir)
     run.trainer.callbacks.insert(0, pygan.TimeLimit(minutes=args.budget / 60))
     started = time.perf_counter()
-    history = run.fit()
+    stopped = None
+    try:
+        run.fit()
+    except pygan.NonFiniteLossError as error:  # a recipe that diverges is a result too
+        stopped = f"diverged at epoch {error.epoch}, step {error.step}"
     train_time = time.perf_counter() - started
+    history = run.trainer.history
 
     generator = pygan.load_generator(run.last_checkpoint)  # EMA weights when the recipe has EMA
     test = pygan.DATASETS.create("mnist", root=args.test, train=False)
@@ -78,6 +84,7 @@ def train_and_judge(recipe: str, args: argparse.Namespace) -> dict[str, Any]:
         "recipe": name,
         "config": recipe,
         "epochs": len(history),
+        "stopped": stopped,
         "train_time": train_time,
         "modes": full["modes"],
         "kl_uniform": full["kl_uniform"],
@@ -101,7 +108,8 @@ def table(results: list[dict[str, Any]]) -> str:
     ]
     for r in results:
         lines.append(
-            f"| {r['recipe']} | {r['epochs']} | {r['train_time']:.0f} s | {r['modes']}/10 | "
+            f"| {r['recipe']}{' (' + r['stopped'] + ')' if r.get('stopped') else ''} | {r['epochs']} | "
+            f"{r['train_time']:.0f} s | {r['modes']}/10 | "
             f"{r['kl_uniform']:.3f} | {r['classifier_score']:.2f} | {r['frechet_distance']:.2f} "
             f"({r['real_frechet_distance']:.2f}) | {r['parzen']:.1f} ± {r['parzen_se']:.1f} |"
         )
@@ -129,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--docs", default=None, help="copy sample grids and loss plots to DOCS/images/")
     parser.add_argument("--threads", type=int, default=None, help="torch threads per recipe")
     parser.add_argument("--jobs", type=int, default=1, help="recipes trained at the same time (one process each)")
+    parser.add_argument("--reuse", action="store_true", help="keep recipes already judged in --out; train the rest")
     parser.add_argument("--single", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.threads:
@@ -142,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     default_classifier()  # train and cache the judge once, before recipes race for it
-    pending = list(args.recipes)
+    pending = [r for r in args.recipes if not (args.reuse and (out / f"{recipe_name(r)}.json").exists())]
     running: list[subprocess.Popen[bytes]] = []
     while pending or running:
         while pending and len(running) < args.jobs:
