@@ -129,7 +129,16 @@ def load_exported_generator(path: str | os.PathLike[str], *, device: str | torch
             format, the generator's name is not registered, or the weights do not fit it.
 
     Example:
-        See :func:`export_generator`.
+        >>> import os, tempfile
+        >>> from pygan import Trainer, MLPGenerator, MLPDiscriminator
+        >>> g = MLPGenerator(latent_dim=8, output_shape=(1, 4, 4), hidden=(16,))
+        >>> trainer = Trainer(g, MLPDiscriminator((1, 4, 4), hidden=(16,)), device="cpu")
+        >>> checkpoint = os.path.join(tempfile.mkdtemp(), "run.ckpt")
+        >>> trainer.save_checkpoint(checkpoint)
+        >>> weights = export_generator(checkpoint, checkpoint.replace(".ckpt", ".safetensors"))
+        >>> generator = load_exported_generator(weights)
+        >>> type(generator).__name__, generator.training
+        ('MLPGenerator', False)
     """
     safetensors = _safetensors()
     path = Path(path)
