@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 import torch
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader
 
+from item_dataset import ItemDataset
 from pygan import (
     DATASETS,
     EMA,
@@ -56,19 +57,6 @@ class Recorder(Callback):
         if name in HOOKS:
             return lambda trainer, *args: self.calls.append(name)
         return super().__getattribute__(name)
-
-
-class Items(Dataset):
-    """A map-style dataset of ``(image, label)`` items (not a tensor dataset)."""
-
-    def __init__(self, images: torch.Tensor) -> None:
-        self.images = images
-
-    def __len__(self) -> int:
-        return len(self.images)
-
-    def __getitem__(self, i: int) -> tuple[torch.Tensor, int]:
-        return self.images[i].float() / 127.5 - 1, 0
 
 
 class Context:
@@ -199,15 +187,15 @@ BAD_INPUTS: list[tuple[str, Callable[[Context], Any], str]] = [
     ("fit-epochs-float", lambda c: c.fit(epochs=2.0), "epochs to be an integer >= 1, got 2.0"),
     ("fit-batch-size-0", lambda c: c.fit(batch_size=0), "batch_size to be an integer >= 1"),
     ("fit-batch-larger-than-data", lambda c: c.fit(c.data[:10]), r"batch_size=16 is larger than the data \(10 images\)"),
-    ("fit-batch-larger-than-dataset", lambda c: c.fit(Items(c.data[:10])), r"batch_size=16 is larger than the dataset \(10"),
+    ("fit-batch-larger-than-dataset", lambda c: c.fit(ItemDataset(c.data[:10])), r"batch_size=16 is larger than the dataset \(10"),
     ("fit-0-255-floats", lambda c: c.fit(c.data.float()), r"pixel values in \[0, 255\], far outside \[-1, 1\]\. It looks like 0-255"),
     ("fit-nan-pixels", lambda c: c.fit(c.data.float().fill_(float("nan"))), "contains 6144 NaN or infinite pixel values"),
     ("fit-integer-pixels", lambda c: c.fit(c.data.long()), "holds torch.int64 images; give float images in"),
     ("fit-wrong-image-shape", lambda c: c.fit(torch.zeros(10, 1, 9, 9)), r"images of shape \(1, 9, 9\), but the generator makes \(1, 8, 8\)"),
     ("fit-empty-data", lambda c: c.fit(c.data[:0]), "The data is empty"),
-    ("fit-empty-dataloader", lambda c: c.fit(DataLoader(Items(c.data[:0]))), "The DataLoader's dataset is empty"),
+    ("fit-empty-dataloader", lambda c: c.fit(DataLoader(ItemDataset(c.data[:0]))), "The DataLoader's dataset is empty"),
     ("fit-data-type", lambda c: c.fit([1, 2, 3]), r"fit\(\) takes a tensor of images, a torch Dataset or a DataLoader, got list"),
-    ("fit-dataset-image-shape", lambda c: c.fit(Items(c.data[:, :, :4])), r"first item of the dataset has images of shape \(1, 4, 8\)"),
+    ("fit-dataset-image-shape", lambda c: c.fit(ItemDataset(c.data[:, :, :4])), r"first item of the dataset has images of shape \(1, 4, 8\)"),
     ("fit-resume-missing-file", lambda c: c.fit(resume_from=c.tmp / "none.ckpt"), "No checkpoint at .*none.ckpt"),
     ("fit-resume-path-type", lambda c: c.fit(resume_from=5), "resume_from to be a file or directory path .*got 5"),
     ("fit-resume-other-architecture",

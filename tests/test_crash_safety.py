@@ -28,8 +28,9 @@ from typing import Any
 
 import pytest
 import torch
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader
 
+from item_dataset import ItemDataset
 from pygan import (
     Callback,
     CheckpointError,
@@ -320,19 +321,6 @@ def test_save_failing_mid_run_names_the_path_and_keeps_the_previous_checkpoint(
     assert resumed.fit(tiny_data, epochs=3, batch_size=32, resume_from=tmp_path / "last.ckpt")["epoch"] == [1, 2, 3]
 
 
-class Items(Dataset):
-    """A map-style dataset of ``(image, label)`` items: the DataLoader path."""
-
-    def __init__(self, images: torch.Tensor) -> None:
-        self.images = images
-
-    def __len__(self) -> int:
-        return len(self.images)
-
-    def __getitem__(self, i: int) -> tuple[torch.Tensor, int]:
-        return self.images[i].float() / 127.5 - 1, 0
-
-
 class StepLosses(Callback):
     """Records every step's losses; stops the run after ``stop_at`` steps, as Ctrl-C does."""
 
@@ -350,8 +338,8 @@ class StepLosses(Callback):
     ("precision", "wrap"),
     [
         ("bf16", lambda x: x),
-        ("32", Items),  # pygan builds the DataLoader
-        ("32", lambda x: DataLoader(Items(x), batch_size=8, shuffle=True)),  # shuffles from torch's stream
+        ("32", ItemDataset),  # pygan builds the DataLoader
+        ("32", lambda x: DataLoader(ItemDataset(x), batch_size=8, shuffle=True)),  # shuffles from torch's stream
     ],
     ids=["bf16", "Dataset", "DataLoader"],
 )

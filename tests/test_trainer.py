@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 import torch
-from torch.utils.data import DataLoader, Dataset, TensorDataset
+from torch.utils.data import DataLoader, TensorDataset
 
+from item_dataset import ItemDataset
 import pygan
 from pygan import Callback, LabelSmoothing, ModelCheckpoint, Trainer
 from pygan.callbacks.base import HOOKS
@@ -115,17 +116,6 @@ def test_label_smoothing_warns_for_losses_without_targets(tiny_models, tiny_data
     g, d = tiny_models()
     with pytest.warns(UserWarning, match="no effect with HingeLoss"):
         Trainer(g, d, "hinge", device="cpu", callbacks=[LabelSmoothing()]).fit(tiny_data, epochs=1, batch_size=48)
-
-
-class ItemDataset(Dataset):
-    def __init__(self, images: torch.Tensor) -> None:
-        self.images = images
-
-    def __len__(self) -> int:
-        return len(self.images)
-
-    def __getitem__(self, i: int):
-        return self.images[i].float() / 127.5 - 1, 0
 
 
 @pytest.mark.parametrize(
