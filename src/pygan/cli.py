@@ -392,14 +392,12 @@ def build_parser() -> argparse.ArgumentParser:
         "  pygan sample runs/mnist_mlp/checkpoints/last.ckpt -n 64 -o grid.png --seed 0\n"
         "  pygan sample runs/mnist_mlp/checkpoints/last.ckpt -n 10000 -o fakes.npy",
     )
-    sample.add_argument("checkpoint", metavar="CHECKPOINT", help="a checkpoint file written by pygan")
+    _add_checkpoint_arguments(sample)
     sample.add_argument("-n", type=_positive_int, default=64, help="how many images (default: 64)")
     sample.add_argument("-o", "--output", metavar="FILE", help="where to write (default: samples.<format>)")
     sample.add_argument("--seed", type=_non_negative_int, help="seed of the noise, for the same images every time")
     sample.add_argument("--format", choices=FORMATS, help="png, pt or npy (default: from the suffix of -o)")
     sample.add_argument("--nrow", type=_positive_int, help="images per row of a PNG grid (default: square)")
-    sample.add_argument("--no-ema", action="store_true", help="use the trained weights, not the EMA average")
-    sample.add_argument("--device", default="auto", help="where to generate: auto, cpu, cuda, ... (default: auto)")
     sample.set_defaults(handler=_sample)
 
     evaluate = commands.add_parser(
@@ -417,7 +415,7 @@ def build_parser() -> argparse.ArgumentParser:
         "  pygan evaluate last.ckpt --reference mnist_5k \\\n"
         "      --parzen-test '{name = \"mnist\", root = \"data\", train = false}'",
     )
-    evaluate.add_argument("checkpoint", metavar="CHECKPOINT", help="a checkpoint file written by pygan")
+    _add_checkpoint_arguments(evaluate)
     evaluate.add_argument("--n", type=_positive_int, default=10000, help="generated images to judge (default: 10000)")
     evaluate.add_argument("--seed", type=_non_negative_int, default=0, help="seed of the noise (default: 0)")
     evaluate.add_argument(
@@ -433,8 +431,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--batch-size", type=_positive_int, default=1000, help="images per pass (default: 1000)"
     )
     evaluate.add_argument("--json", metavar="FILE", help="where to write the JSON (default: CHECKPOINT.metrics.json)")
-    evaluate.add_argument("--no-ema", action="store_true", help="use the trained weights, not the EMA average")
-    evaluate.add_argument("--device", default="auto", help="where to generate: auto, cpu, cuda, ... (default: auto)")
     evaluate.set_defaults(handler=_evaluate)
 
     export = commands.add_parser(
@@ -450,9 +446,8 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         epilog="example:\n  pygan export runs/mnist_mlp/checkpoints/last.ckpt -o generator.safetensors",
     )
-    export.add_argument("checkpoint", metavar="CHECKPOINT", help="a checkpoint file written by pygan")
+    _add_checkpoint_arguments(export, device=False)
     export.add_argument("-o", "--output", metavar="FILE", required=True, help="the .safetensors file to write")
-    export.add_argument("--no-ema", action="store_true", help="export the trained weights, not the EMA average")
     export.set_defaults(handler=_export)
 
     listing = commands.add_parser(
@@ -467,6 +462,14 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("kind", nargs="?", choices=list(KINDS), help="one kind only (default: all)")
     listing.set_defaults(handler=_list)
     return parser
+
+
+def _add_checkpoint_arguments(parser: argparse.ArgumentParser, *, device: bool = True) -> None:
+    """The arguments of every command that reads a generator from a checkpoint."""
+    parser.add_argument("checkpoint", metavar="CHECKPOINT", help="a checkpoint file written by pygan")
+    parser.add_argument("--no-ema", action="store_true", help="use the trained weights, not the EMA average")
+    if device:
+        parser.add_argument("--device", default="auto", help="where to generate: auto, cpu, cuda, ... (default: auto)")
 
 
 def _positive_int(text: str) -> int:
