@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -206,6 +207,74 @@ def test_checkpoint_files_and_pruning(tiny_models, tiny_data, tmp_path: Path) ->
     Trainer(g, d, device="cpu", callbacks=[cb]).fit(tiny_data, epochs=7, batch_size=32)
     assert sorted(os.listdir(tmp_path)) == ["epoch-0006.ckpt", "epoch-0007.ckpt", "last.ckpt"]
     assert torch.load(tmp_path / "last.ckpt", weights_only=True)["epoch"] == 7
+
+
+def _slow_checkpoint_writes(monkeypatch: pytest.MonkeyPatch, seconds: float, fail_at: int | None = None) -> None:
+    """Make every checkpoint write take ``seconds`` longer (so training runs on meanwhile);
+    write number ``fail_at`` fails as a full disk would."""
+    real_save, calls = torch.save, []
+
+    def slow_save(obj, f, *args, **kwargs):
+        calls.append(1)
+        time.sleep(seconds)
+        if len(calls) == fail_at:
+            raise OSError(28, "No space left on device")
+        real_save(obj, f, *args, **kwargs)
+
+    monkeypatch.setattr(torch, "save", slow_save)
+
+
+@pytest.mark.parametrize("keep_last", [0, 2])
+def test_background_writes_save_each_epochs_state_while_training_goes_on(
+    tiny_models, tiny_data, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, keep_last: int
+) -> None:
+    class RecordWeights(Callback):
+        def __init__(self) -> None:
+            self.weights: list[list[torch.Tensor]] = []
+
+        def on_epoch_end(self, trainer, logs):
+            self.weights.append(_weights(trainer.generator))
+
+    _slow_checkpoint_writes(monkeypatch, 0.2)
+    record = RecordWeights()
+    g, d = tiny_models()
+    cb = ModelCheckpoint(tmp_path, keep_last=keep_last)
+    Trainer(g, d, device="cpu", callbacks=[cb, record]).fit(tiny_data, epochs=3, batch_size=32)
+    kept = [f"epoch-{e:04d}.ckpt" for e in (1, 2, 3)][3 - keep_last :] if keep_last else []
+    assert sorted(os.listdir(tmp_path)) == [*kept, "last.ckpt"]  # all written when fit returns
+    for name in [*kept, "last.ckpt"]:
+        state = pygan.load_checkpoint(tmp_path / name)
+        saved = list(state["generator"]["state_dict"].values())
+        assert all(torch.equal(a, b) for a, b in zip(saved, record.weights[state["epoch"] - 1], strict=True))
+
+
+def test_failed_background_write_is_raised_by_fit_and_keeps_the_previous_files(
+    tiny_models, tiny_data, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _slow_checkpoint_writes(monkeypatch, 0.05, fail_at=2)
+    g, d = tiny_models()
+    trainer = Trainer(g, d, device="cpu", callbacks=[ModelCheckpoint(tmp_path, keep_last=5)])
+    with pytest.raises(pygan.CheckpointError, match=f"{tmp_path / 'epoch-0002.ckpt'}: .*No space left"):
+        trainer.fit(tiny_data, epochs=4, batch_size=32)
+    assert trainer.completed_epochs == 3  # raised by epoch 3's save, waiting for epoch 2's
+    assert sorted(os.listdir(tmp_path)) == ["epoch-0001.ckpt", "last.ckpt"]
+    assert pygan.load_checkpoint(tmp_path / "last.ckpt")["epoch"] == 1
+
+
+def test_error_ending_fit_waits_for_the_background_write(
+    tiny_models, tiny_data, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class FailInEpoch2(Callback):
+        def on_batch_end(self, trainer, logs):
+            if trainer.epoch == 2:
+                raise RuntimeError("user callback failed")
+
+    _slow_checkpoint_writes(monkeypatch, 0.3)
+    g, d = tiny_models()
+    trainer = Trainer(g, d, device="cpu", callbacks=[ModelCheckpoint(tmp_path), FailInEpoch2()])
+    with pytest.raises(RuntimeError, match="user callback failed"):
+        trainer.fit(tiny_data, epochs=3, batch_size=32)
+    assert pygan.load_checkpoint(tmp_path / "last.ckpt")["epoch"] == 1
 
 
 def test_nan_loss_stops_with_epoch_and_step(tiny_models, tiny_data) -> None:

@@ -5,10 +5,14 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import threading
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pygan._validation import check_int, check_path
+import torch
+
+from pygan._validation import check_bool, check_int, check_path
 from pygan.callbacks.base import Callback
 from pygan.registry import CALLBACKS
 
@@ -44,12 +48,19 @@ class ModelCheckpoint(Callback):
     """
 
     def __init__(
-        self, dirpath: str | os.PathLike[str] = "checkpoints", every_n_epochs: int = 1, keep_last: int = 3
+        self,
+        dirpath: str | os.PathLike[str] = "checkpoints",
+        every_n_epochs: int = 1,
+        keep_last: int = 3,
+        background: bool = True,
     ) -> None:
         self.dirpath = check_path("dirpath", dirpath)
         self.every_n_epochs = check_int("every_n_epochs", every_n_epochs)
         self.keep_last = check_int("keep_last", keep_last, minimum=0)
+        self.background = check_bool("background", background)
         self.saved: list[str] = []
+        self._writer: threading.Thread | None = None
+        self._write_error: BaseException | None = None
 
     @property
     def last_path(self) -> Path:
@@ -94,27 +105,72 @@ class ModelCheckpoint(Callback):
             return
         self._save(trainer, self.dirpath / f"epoch-{epoch:04d}.ckpt")
 
+    def on_fit_end(self, trainer: Trainer) -> None:
+        """Wait for the last write; raise its error if it failed."""
+        self.wait()
+
     def on_exception(self, trainer: Trainer, error: BaseException) -> None:
-        """On Ctrl-C between steps, save the state so the run can resume from it."""
+        """Finish the write in progress (its failure is reported as a warning, not in place of
+        ``error``); on Ctrl-C between steps, save the state so the run can resume from it."""
+        try:
+            self.wait()
+        except Exception as write_error:  # noqa: BLE001 - ``error`` is the one to raise
+            warnings.warn(f"{write_error} (while handling {type(error).__name__})", RuntimeWarning, stacklevel=2)
         if isinstance(error, KeyboardInterrupt) and trainer.at_step_boundary:
             trainer.save_checkpoint(str(self.last_path))
+
+    def wait(self) -> None:
+        """Block until the background write (if any) is on disk.
+
+        Raises:
+            CheckpointError: That write failed (the previous checkpoint files are intact).
+        """
+        if self._writer is not None:
+            self._writer.join()
+            self._writer = None
+        error, self._write_error = self._write_error, None
+        if error is not None:
+            raise error
 
     def _save(self, trainer: Trainer, path: Path) -> None:
         if not trainer.is_global_zero:
             return
-        trainer.save_checkpoint(str(path))
-        self._point_last_at(trainer, path)
+        self.wait()
+        state = trainer.state_dict()
         if str(path) in self.saved:
             self.saved.remove(str(path))
         self.saved.append(str(path))
-        while len(self.saved) > self.keep_last:
-            Path(self.saved.pop(0)).unlink(missing_ok=True)
+        stale = [Path(p) for p in self.saved[: max(len(self.saved) - self.keep_last, 0)]]
+        del self.saved[: len(stale)]
+        if not self.background:
+            self._write(state, path, stale)
+            return
+        snapshot = _copy_tensors(state)  # training goes on changing the live tensors
+        self._writer = threading.Thread(
+            target=self._write_in_background, args=(snapshot, path, stale), name="pygan-checkpoint"
+        )
+        self._writer.start()
 
-    def _point_last_at(self, trainer: Trainer, path: Path) -> None:
+    def _write_in_background(self, state: dict[str, Any], path: Path, stale: list[Path]) -> None:
+        try:
+            self._write(state, path, stale)
+        except BaseException as error:  # noqa: BLE001 - handed to the training thread by wait()
+            self._write_error = error
+
+    def _write(self, state: dict[str, Any], path: Path, stale: list[Path]) -> None:
+        """Write ``state`` to ``path``, point ``last.ckpt`` at it, delete the ``stale`` files."""
+        from pygan.checkpoint import save_checkpoint
+
+        save_checkpoint(state, path)
+        self._point_last_at(state, path)
+        for old in stale:
+            old.unlink(missing_ok=True)
+
+    def _point_last_at(self, state: dict[str, Any], path: Path) -> None:
         """Make ``last.ckpt`` the file just saved, atomically: a hard link renamed over it, so
         the state is serialized and written once per save, not twice. Where the filesystem has
         no hard links, the state is written again."""
-        from pygan.checkpoint import _fsync_directory
+        from pygan.checkpoint import _fsync_directory, save_checkpoint
 
         link = self.last_path.with_name(f".{self.last_path.name}.{secrets.token_hex(4)}.tmp")
         try:
@@ -122,7 +178,7 @@ class ModelCheckpoint(Callback):
             os.replace(link, self.last_path)
         except OSError:
             link.unlink(missing_ok=True)
-            trainer.save_checkpoint(str(self.last_path))
+            save_checkpoint(state, self.last_path)
             return
         _fsync_directory(self.dirpath)
 
@@ -133,3 +189,26 @@ class ModelCheckpoint(Callback):
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore the list of saved files."""
         self.saved = list(state.get("saved", []))
+
+
+def _copy_tensors(state: Any) -> Any:
+    """``state`` with every tensor replaced by a copy in host memory (dicts, lists and tuples
+    are rebuilt, other values shared).
+
+    Example:
+        >>> weights = torch.zeros(2)
+        >>> copy = _copy_tensors({"w": [weights]})
+        >>> _ = weights.add_(1)
+        >>> copy["w"][0]
+        tensor([0., 0.])
+    """
+    if isinstance(state, torch.Tensor):
+        return state.detach().to("cpu", copy=True)
+    if isinstance(state, dict):
+        return {key: _copy_tensors(value) for key, value in state.items()}
+    if isinstance(state, list):
+        return [_copy_tensors(value) for value in state]
+    if isinstance(state, tuple):
+        items = [_copy_tensors(value) for value in state]
+        return type(state)(*items) if hasattr(state, "_fields") else tuple(items)
+    return state
