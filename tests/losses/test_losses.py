@@ -127,3 +127,26 @@ def test_wasserstein_penalty_weight() -> None:
     assert pygan.WassersteinLoss(gp_weight=0).penalty(None, None, None) is None  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="gp_weight"):
         pygan.WassersteinLoss(gp_weight=-1)
+
+
+def test_r1_penalty_of_quadratic_critic() -> None:
+    real = torch.tensor([[1.0, 2.0], [0.0, 3.0]], dtype=F64)  # D(x) = ||x||²: gradient 2x
+    penalty = PF.r1_penalty(lambda x: x.pow(2).sum(1), real)
+    torch.testing.assert_close(penalty, torch.tensor((20.0 + 36.0) / 2, dtype=F64))
+    assert not real.requires_grad  # the caller's tensor is left as it was
+
+
+@pytest.mark.parametrize("name", ["minimax", "non_saturating", "least_squares", "hinge"])
+def test_r1_weight_adds_the_penalty_and_trains_the_discriminator_towards_flatness(name: str) -> None:
+    torch.manual_seed(0)
+    d = pygan.MLPDiscriminator((1, 4, 4), hidden=(8,)).eval()  # no dropout: two passes agree
+    real, fake = torch.rand(5, 1, 4, 4), torch.rand(5, 1, 4, 4)
+    assert LOSSES.create(name).penalty(d, real, fake) is None  # off by default
+    loss = LOSSES.create(name, r1_weight=4.0)
+    assert loss.config == {"r1_weight": 4.0}
+    penalty = loss.penalty(d, real, fake)
+    torch.testing.assert_close(penalty, 2.0 * PF.r1_penalty(d, real))
+    penalty.backward()  # its gradient reaches D's weights (the graph was kept)
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in d.parameters() if p.dim() > 1)
+    with pytest.raises(ValueError, match="r1_weight"):
+        LOSSES.create(name, r1_weight=-1.0)

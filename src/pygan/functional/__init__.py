@@ -1,4 +1,4 @@
-"""Pure tensor maths under the loss classes: GAN losses on logits and the gradient penalty."""
+"""Pure tensor maths under the loss classes: GAN losses on logits and gradient penalties."""
 
 from pygan.functional.losses import (
     bce_discriminator_loss,
@@ -11,7 +11,7 @@ from pygan.functional.losses import (
     wasserstein_discriminator_loss,
     wasserstein_generator_loss,
 )
-from pygan.functional.penalty import gradient_penalty
+from pygan.functional.penalty import gradient_penalty, r1_penalty
 
 __all__ = [
     "bce_discriminator_loss",
@@ -22,6 +22,7 @@ __all__ = [
     "least_squares_generator_loss",
     "minimax_generator_loss",
     "non_saturating_generator_loss",
+    "r1_penalty",
     "wasserstein_discriminator_loss",
     "wasserstein_generator_loss",
 ]

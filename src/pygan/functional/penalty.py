@@ -1,4 +1,5 @@
-"""Gradient penalty of WGAN-GP (Gulrajani et al. 2017), as a pure function."""
+"""Discriminator gradient penalties as pure functions: WGAN-GP's (Gulrajani et al. 2017) and
+R1 (Mescheder et al. 2018)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Callable
 
 import torch
 
-__all__ = ["gradient_penalty"]
+__all__ = ["gradient_penalty", "r1_penalty"]
 
 
 def gradient_penalty(
@@ -43,3 +44,25 @@ def gradient_penalty(
     scores = critic(mixed)
     (grad,) = torch.autograd.grad(scores.sum(), mixed, create_graph=True)
     return (grad.flatten(1).norm(2, dim=1) - 1).pow(2).mean()
+
+
+def r1_penalty(critic: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor) -> torch.Tensor:
+    """Return ``E ||∇ critic(x)||₂²`` at the real images ``x`` (the R1 regularizer of
+    Mescheder et al. 2018, without its factor ``gamma / 2``).
+
+    Pushing the discriminator's gradient on real data towards zero keeps it from growing
+    steep around the data, which the paper shows makes the GAN game converge. The graph is
+    kept (``create_graph=True``) so the penalty can be back-propagated into the critic.
+
+    Args:
+        critic: Maps images ``(n, ...)`` to scores ``(n,)``.
+        real: Real images.
+
+    Example:
+        >>> critic = lambda x: 3.0 * x.flatten(1).sum(1)  # gradient (3, 3, 3, 3): 36
+        >>> r1_penalty(critic, torch.zeros(2, 1, 2, 2)).item()
+        36.0
+    """
+    real = real.detach().requires_grad_(True)
+    (grad,) = torch.autograd.grad(critic(real).sum(), real, create_graph=True)
+    return grad.flatten(1).pow(2).sum(1).mean()

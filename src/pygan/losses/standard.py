@@ -19,10 +19,30 @@ __all__ = [
 ]
 
 
+class _R1Penalized(GANLoss):
+    """Base of the built-in losses with an optional R1 penalty (``r1_weight``): it costs one
+    more discriminator pass with a double backward per D step."""
+
+    def __init__(self, r1_weight: float = 0.0) -> None:
+        self.r1_weight = 0.0 if r1_weight == 0 else check_positive_float("r1_weight", r1_weight)
+
+    def penalty(
+        self, discriminator: Discriminator, real: torch.Tensor, fake: torch.Tensor
+    ) -> torch.Tensor | None:
+        """``r1_weight / 2 * E||∇D(x)||²`` on the real images, or ``None`` when ``r1_weight`` is 0."""
+        if self.r1_weight == 0:
+            return None
+        return self.r1_weight / 2 * PF.r1_penalty(discriminator, real)
+
+
 @LOSSES.register("minimax")
-class MinimaxLoss(GANLoss):
+class MinimaxLoss(_R1Penalized):
     """The saturating game of Goodfellow et al. 2014: D maximizes
     ``log D(x) + log(1 - D(G(z)))``; G minimizes ``log(1 - D(G(z)))``.
+
+    Args:
+        r1_weight: ``gamma`` of the R1 penalty ``gamma / 2 * E||∇D(x)||²`` on real images
+            (:func:`~pygan.functional.r1_penalty`); 0 (the default) turns it off.
 
     Example:
         >>> round(MinimaxLoss().generator_loss(torch.zeros(2)).item(), 4)
@@ -49,6 +69,10 @@ class NonSaturatingLoss(MinimaxLoss):
     """The non-saturating GAN loss (the default): the discriminator's side of the minimax
     game, and G maximizes ``log D(G(z))`` instead, which keeps its gradient alive early on.
 
+    Args:
+        r1_weight: ``gamma`` of the R1 penalty ``gamma / 2 * E||∇D(x)||²`` on real images
+            (:func:`~pygan.functional.r1_penalty`); 0 (the default) turns it off.
+
     Example:
         >>> round(NonSaturatingLoss().generator_loss(torch.zeros(2)).item(), 4)
         0.6931
@@ -60,8 +84,12 @@ class NonSaturatingLoss(MinimaxLoss):
 
 
 @LOSSES.register("least_squares")
-class LeastSquaresLoss(GANLoss):
+class LeastSquaresLoss(_R1Penalized):
     """Least-squares GAN (Mao et al. 2017) with targets a = real, b = fake, c = 1.
+
+    Args:
+        r1_weight: ``gamma`` of the R1 penalty ``gamma / 2 * E||∇D(x)||²`` on real images
+            (:func:`~pygan.functional.r1_penalty`); 0 (the default) turns it off.
 
     Example:
         >>> LeastSquaresLoss().generator_loss(torch.ones(2)).item()
@@ -86,8 +114,12 @@ class LeastSquaresLoss(GANLoss):
 
 
 @LOSSES.register("hinge")
-class HingeLoss(GANLoss):
+class HingeLoss(_R1Penalized):
     """Hinge loss (Lim & Ye 2017; used by SAGAN and BigGAN). Ignores real/fake targets.
+
+    Args:
+        r1_weight: ``gamma`` of the R1 penalty ``gamma / 2 * E||∇D(x)||²`` on real images
+            (:func:`~pygan.functional.r1_penalty`); 0 (the default) turns it off.
 
     Example:
         >>> HingeLoss().discriminator_loss(torch.ones(2), -torch.ones(2)).item()
