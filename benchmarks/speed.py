@@ -19,7 +19,9 @@ with ReLU) or the one of ``examples/mnist_mlp.py`` (``--model example``).
 
 It prints each variant's median seconds per epoch, the ratios the targets are stated in, and
 the fraction of the machine's measured matrix-multiply throughput each achieves, counting the
-FLOPs of one training step of (b) with ``torch.utils.flop_counter``.
+FLOPs of one training step of (b) with ``torch.utils.flop_counter``; and, counting (a)'s
+FLOPs too, the fraction of that peak the Trainer would need to be the target ratio faster
+than (a).
 
 Ratios are printed on the medians (the figures the targets are stated in) and on the fastest
 epochs (steadier when other programs share the machine). ``--clock cpu`` times this process's
@@ -162,40 +164,47 @@ class Setup:
         return make_models(self.spec, self.device, seed=1)
 
 
-def tutorial_loop(setup: Setup) -> Epoch:
+class TutorialLoop:
     """(a): the loop tutorials teach (always float32)."""
-    device = setup.device
-    g, d_logits = setup.models()
-    d = nn.Sequential(d_logits, nn.Sigmoid())
-    g_opt = torch.optim.Adam(g.parameters(), lr=LR, betas=BETAS)
-    d_opt = torch.optim.Adam(d.parameters(), lr=LR, betas=BETAS)
-    criterion = nn.BCELoss()
-    loader = DataLoader(
-        RowDataset(setup.images),
-        batch_size=setup.batch,
-        shuffle=True,
-        drop_last=True,
-        pin_memory=device.type == "cuda",
-    )
-    losses: list[tuple[float, float]] = []
 
-    def epoch() -> None:
-        for real in loader:
-            real = real.to(device, non_blocking=True).view(-1, 1, 28, 28)
-            n = real.size(0)
-            ones, zeros = torch.ones(n, device=device), torch.zeros(n, device=device)
-            fake = g(torch.randn(n, g.latent_dim, device=device))
-            d_opt.zero_grad()
-            d_loss = criterion(d(real), ones) + criterion(d(fake.detach()), zeros)
-            d_loss.backward()
-            d_opt.step()
-            g_opt.zero_grad()
-            g_loss = criterion(d(fake), ones)
-            g_loss.backward()
-            g_opt.step()
-            losses.append((d_loss.item(), g_loss.item()))
+    def __init__(self, setup: Setup) -> None:
+        self.device = setup.device
+        self.g, d_logits = setup.models()
+        self.d = nn.Sequential(d_logits, nn.Sigmoid())
+        self.g_opt = torch.optim.Adam(self.g.parameters(), lr=LR, betas=BETAS)
+        self.d_opt = torch.optim.Adam(self.d.parameters(), lr=LR, betas=BETAS)
+        self.criterion = nn.BCELoss()
+        self.loader = DataLoader(
+            RowDataset(setup.images),
+            batch_size=setup.batch,
+            shuffle=True,
+            drop_last=True,
+            pin_memory=self.device.type == "cuda",
+        )
+        self.losses: list[tuple[float, float]] = []
 
-    return epoch
+    def step(self, real: torch.Tensor) -> None:
+        g, d, criterion, device = self.g, self.d, self.criterion, self.device
+        real = real.to(device, non_blocking=True).view(-1, 1, 28, 28)
+        n = real.size(0)
+        ones, zeros = torch.ones(n, device=device), torch.zeros(n, device=device)
+        fake = g(torch.randn(n, g.latent_dim, device=device))
+        self.d_opt.zero_grad()
+        d_loss = criterion(d(real), ones) + criterion(d(fake.detach()), zeros)
+        d_loss.backward()
+        self.d_opt.step()
+        self.g_opt.zero_grad()
+        g_loss = criterion(d(fake), ones)
+        g_loss.backward()
+        self.g_opt.step()
+        self.losses.append((d_loss.item(), g_loss.item()))
+
+    def batches(self) -> Iterator[torch.Tensor]:
+        return iter(self.loader)
+
+    def epoch(self) -> None:
+        for real in self.loader:
+            self.step(real)
 
 
 class BestLoop:
@@ -270,12 +279,13 @@ def trainer_loop(setup: Setup, callbacks: bool, workdir: Path) -> Epoch:
 
 
 # ------------------------------------------------------------------------- figures
-def step_flops(setup: Setup) -> int:
-    """FLOPs of one step of (b), forward and backward of both networks (matrix products)."""
+def step_flops(setup: Setup, loop_class: type[TutorialLoop | BestLoop] = BestLoop) -> int:
+    """FLOPs of one step of (b) (or of ``loop_class``), forward and backward of both networks
+    (matrix products)."""
     small = argparse.Namespace(device=str(setup.device), compile=False, model="tutorial")
     probe = Setup(setup.images[: setup.batch], setup.batch, small, "32")
     probe.spec = setup.spec
-    loop = BestLoop(probe)
+    loop = loop_class(probe)
     real = next(loop.batches())
     with FlopCounterMode(display=False) as counter:
         loop.step(real)
@@ -326,7 +336,7 @@ def run(images: torch.Tensor, batch: int, precision: str, args: argparse.Namespa
     clock = time.process_time if args.clock == "cpu" else time.perf_counter
     with tempfile.TemporaryDirectory() as tmp:
         loops: dict[str, Epoch] = {
-            "tutorial": tutorial_loop(setup),
+            "tutorial": TutorialLoop(setup).epoch,
             "best": BestLoop(setup).epoch,
             "trainer": trainer_loop(setup, True, Path(tmp)),
             "trainer_bare": trainer_loop(setup, False, Path(tmp)),
@@ -376,6 +386,16 @@ def run(images: torch.Tensor, batch: int, precision: str, args: argparse.Namespa
             f"{name:18s} {ratio:7.3f} {fastest[top] / fastest[bottom]:7.3f}  {sense} {limit}: "
             f"{'met' if ok else 'MISSED'}"
         )
+    # How fast the Trainer would have to be for the tutorial target, against the machine's peak
+    limit, kind = limits["tutorial/trainer"][0], list(peaks)[-1]
+    needed = flops / (medians["tutorial"] / limit) / peaks[kind]
+    tutorial_flops = step_flops(setup, TutorialLoop)
+    print(
+        f"the tutorial step does {tutorial_flops / 1e9:.2f} GFLOP, "
+        f"{tutorial_flops / (flops / steps):.2f}x the others'; tutorial/trainer >= "
+        f"{limit} needs the Trainer at {needed:.0%} of the {kind} matmul peak (best: "
+        f"{flops / medians['best'] / peaks[kind]:.0%})"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -50,8 +50,8 @@ class Recipe:
     betas: tuple[float, float] = (0.5, 0.999)
     batch_size: int = 64
     real_label: float = 0.9  # one-sided label smoothing
-    ema_decay: float = 0.995  # samples come from an average of the generator's recent weights
-    epochs: int = 300
+    ema_decay: float = 0.9995  # samples come from an average of the generator's recent weights
+    epochs: int = 500
     minutes: float = 9.5  # ...or as many epochs as fit in this wall time
     seed: int = 0
 
