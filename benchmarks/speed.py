@@ -17,6 +17,9 @@ with ReLU) or the one of ``examples/mnist_mlp.py`` (``--model example``).
     and a checkpoint after every epoch.
 (c') ``trainer_bare``: ``pygan.Trainer`` without callbacks.
 
+Each of (c) and (c') is one ``fit`` over all its epochs, as a user runs it, paused after every
+epoch (it runs in a thread of its own) while the other variants take their turn.
+
 It prints each variant's median seconds per epoch, the ratios the targets are stated in, and
 the fraction of the machine's measured matrix-multiply throughput each achieves, counting the
 FLOPs of one training step of (b) with ``torch.utils.flop_counter``; and, counting (a)'s
@@ -49,6 +52,7 @@ import resource
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -251,31 +255,75 @@ class BestLoop:
         self.sums.tolist()  # a real loop reports its losses once an epoch
 
 
-def trainer_loop(setup: Setup, callbacks: bool, workdir: Path) -> Epoch:
-    """(c) and (c'): pygan's Trainer, one more epoch per call."""
-    g, d = setup.models()
-    cbs = []
-    if callbacks:
-        options = {"csv_logger": {"path": workdir / "metrics.csv"}, "checkpoint": {"dirpath": workdir / "ckpt"}}
-        cbs = [CALLBACKS.create(name, **options.get(name, {})) for name in EXAMPLE_CALLBACKS if name in CALLBACKS]
-    trainer = Trainer(
-        g,
-        d,
-        "non_saturating",
-        g_lr=LR,
-        d_lr=LR,
-        betas=BETAS,
-        callbacks=cbs,
-        device=setup.device,
-        precision=setup.precision,
-        compile=setup.compile,
-    )
-    data = setup.images.to(setup.device)
+class TrainerRun:
+    """(c) and (c'): pygan's Trainer, all timed epochs in one ``fit``, as a user runs it (so a
+    checkpoint written in the background overlaps what comes next). The run lives in a thread
+    of its own that a callback pauses after every epoch, so that the variants can still take
+    turns epoch by epoch."""
 
-    def epoch() -> None:
-        trainer.fit(data, epochs=trainer.completed_epochs + 1, batch_size=setup.batch)
+    def __init__(self, setup: Setup, callbacks: bool, workdir: Path, epochs: int) -> None:
+        g, d = setup.models()
+        cbs: list[pygan.Callback] = []
+        if callbacks:
+            options = {"csv_logger": {"path": workdir / "metrics.csv"}, "checkpoint": {"dirpath": workdir / "ckpt"}}
+            cbs = [CALLBACKS.create(name, **options.get(name, {})) for name in EXAMPLE_CALLBACKS if name in CALLBACKS]
+        trainer = Trainer(
+            g,
+            d,
+            "non_saturating",
+            g_lr=LR,
+            d_lr=LR,
+            betas=BETAS,
+            callbacks=[*cbs, _PauseAfterEachEpoch(self)],
+            device=setup.device,
+            precision=setup.precision,
+            compile=setup.compile,
+        )
+        self._turn, self._paused = threading.Semaphore(0), threading.Semaphore(0)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._fit, args=(trainer, setup.images.to(setup.device), setup.batch, epochs), daemon=True
+        )
 
-    return epoch
+    def _fit(self, trainer: Trainer, data: torch.Tensor, batch: int, epochs: int) -> None:
+        try:
+            trainer.fit(data, epochs=epochs, batch_size=batch)
+        except BaseException as error:  # noqa: BLE001 - raised in the main thread by epoch() or finish()
+            self._error = error
+        finally:
+            self._paused.release()
+
+    def epoch(self) -> None:
+        """Let the run train one more epoch, callbacks included, and wait for its end."""
+        if self._thread.ident is None:
+            self._thread.start()
+        else:
+            self._turn.release()
+        self._paused.acquire()
+        if self._error is not None:
+            raise self._error
+
+    def pause(self) -> None:
+        """In the run's thread, at the end of each epoch: hand the turn back, wait for the next."""
+        self._paused.release()
+        self._turn.acquire()
+
+    def finish(self) -> None:
+        """Let ``fit`` return (after the last checkpoint write) and wait for it."""
+        self._turn.release()
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+
+class _PauseAfterEachEpoch(pygan.Callback):
+    """The last callback of a :class:`TrainerRun`: hands the turn back after each epoch."""
+
+    def __init__(self, run: TrainerRun) -> None:
+        self.run = run
+
+    def on_epoch_end(self, trainer: Trainer, logs: dict[str, Any]) -> None:
+        self.run.pause()
 
 
 # ------------------------------------------------------------------------- figures
@@ -335,11 +383,12 @@ def run(images: torch.Tensor, batch: int, precision: str, args: argparse.Namespa
     setup = Setup(images, batch, args, precision)
     clock = time.process_time if args.clock == "cpu" else time.perf_counter
     with tempfile.TemporaryDirectory() as tmp:
+        runs = [TrainerRun(setup, callbacks, Path(tmp), epochs=1 + args.reps) for callbacks in (True, False)]
         loops: dict[str, Epoch] = {
             "tutorial": TutorialLoop(setup).epoch,
             "best": BestLoop(setup).epoch,
-            "trainer": trainer_loop(setup, True, Path(tmp)),
-            "trainer_bare": trainer_loop(setup, False, Path(tmp)),
+            "trainer": runs[0].epoch,
+            "trainer_bare": runs[1].epoch,
         }
         times: dict[str, list[float]] = {name: [] for name in loops}
         for epoch in loops.values():  # warm-up: allocator, caches, compilation
@@ -348,6 +397,8 @@ def run(images: torch.Tensor, batch: int, precision: str, args: argparse.Namespa
         for rep in range(args.reps):  # rotated (ABCD, BCDA, ...): no variant always follows
             for name in names[rep % 4 :] + names[: rep % 4]:  # the checkpoint's disk writes
                 times[name].append(timed(loops[name], setup.device, clock))
+        for trainer_run in runs:
+            trainer_run.finish()
 
     steps = len(images) // batch
     flops = step_flops(setup) * steps

@@ -150,3 +150,11 @@ def test_r1_weight_adds_the_penalty_and_trains_the_discriminator_towards_flatnes
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in d.parameters() if p.dim() > 1)
     with pytest.raises(ValueError, match="r1_weight"):
         LOSSES.create(name, r1_weight=-1.0)
+
+
+def test_subclass_with_its_own_init_still_has_no_penalty() -> None:
+    class Custom(pygan.NonSaturatingLoss):
+        def __init__(self, scale: float = 1.0) -> None:  # does not call super().__init__()
+            self.scale = scale
+
+    assert Custom(2.0).penalty(pygan.MLPDiscriminator((1, 4, 4), hidden=(8,)), torch.rand(2, 1, 4, 4), None) is None

@@ -23,6 +23,8 @@ class _R1Penalized(GANLoss):
     """Base of the built-in losses with an optional R1 penalty (``r1_weight``): it costs one
     more discriminator pass with a double backward per D step."""
 
+    r1_weight: float = 0.0  # also for subclasses whose __init__ does not call this one
+
     def __init__(self, r1_weight: float = 0.0) -> None:
         self.r1_weight = 0.0 if r1_weight == 0 else check_positive_float("r1_weight", r1_weight)
 
