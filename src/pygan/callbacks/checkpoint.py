@@ -140,8 +140,9 @@ class ModelCheckpoint(Callback):
         if str(path) in self.saved:
             self.saved.remove(str(path))
         self.saved.append(str(path))
-        stale = [Path(p) for p in self.saved[: max(len(self.saved) - self.keep_last, 0)]]
-        del self.saved[: len(stale)]
+        excess = max(len(self.saved) - self.keep_last, 0)
+        stale = [Path(p) for p in self.saved[:excess]]
+        del self.saved[:excess]
         if not self.background:
             self._write(state, path, stale)
             return
@@ -206,9 +207,6 @@ def _copy_tensors(state: Any) -> Any:
         return state.detach().to("cpu", copy=True)
     if isinstance(state, dict):
         return {key: _copy_tensors(value) for key, value in state.items()}
-    if isinstance(state, list):
-        return [_copy_tensors(value) for value in state]
-    if isinstance(state, tuple):
-        items = [_copy_tensors(value) for value in state]
-        return type(state)(*items) if hasattr(state, "_fields") else tuple(items)
+    if isinstance(state, (list, tuple)):  # plain ones only: a checkpoint holds nothing else
+        return type(state)(_copy_tensors(value) for value in state)
     return state
