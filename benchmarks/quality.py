@@ -16,10 +16,12 @@ Usage::
     python benchmarks/quality.py --budget 120 --recipes examples/mnist_mlp.toml
     python benchmarks/quality.py --jobs 2 --threads 1             # two recipes at a time
 
-A recipe whose loss turns NaN is judged from its last good checkpoint and marked as diverged.
+A recipe is judged from its ``best.ckpt`` when its checkpoint callback keeps one (``monitor``:
+chosen by a figure measured on the training digits, never the test set), else from its last
+checkpoint; a recipe whose loss turns NaN from its last good one, marked as diverged.
 It prints one Markdown table and writes ``results.json``, each run's directory (samples,
 losses.png, checkpoints) under ``--out``, and with ``--docs DIR`` copies each recipe's last
-sample grid and loss plot to ``DIR/images/``.
+sample grid (of the judged epoch) and loss plot to ``DIR/images/``.
 """
 
 from __future__ import annotations
@@ -73,7 +75,8 @@ def train_and_judge(recipe: str, args: argparse.Namespace) -> dict[str, Any]:
     train_time = time.perf_counter() - started
     history = run.trainer.history
 
-    generator = pygan.load_generator(run.last_checkpoint)  # EMA weights when the recipe has EMA
+    judged = run.best_checkpoint or run.last_checkpoint  # best.ckpt: chosen on training digits
+    generator = pygan.load_generator(judged)  # EMA weights when the recipe has EMA
     test = pygan.DATASETS.create("mnist", root=args.test, train=False)
     train_digits = pygan.DATASETS.create("mnist_5k")
     classifier = default_classifier()
@@ -83,6 +86,7 @@ def train_and_judge(recipe: str, args: argparse.Namespace) -> dict[str, Any]:
         "recipe": name,
         "config": recipe,
         "epochs": len(history),
+        "judged_epoch": pygan.load_checkpoint(judged)["epoch"],
         "stopped": stopped,
         "train_time": train_time,
         "modes": full["modes"],
@@ -100,14 +104,20 @@ def train_and_judge(recipe: str, args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def epochs(result: dict[str, Any]) -> str:
+    """``"359"``, or ``"359 (190)"`` when epoch 190's checkpoint was judged."""
+    judged = result.get("judged_epoch", result["epochs"])
+    return str(judged) if judged == result["epochs"] else f"{result['epochs']} ({judged})"
+
+
 def table(results: list[dict[str, Any]]) -> str:
     lines = [
-        "| recipe | epochs | wall time | modes | KL to uniform | classifier score | Fréchet distance (real: yardstick) | Parzen ± se (nats) |",
+        "| recipe | epochs (judged) | wall time | modes | KL to uniform | classifier score | Fréchet distance (real: yardstick) | Parzen ± se (nats) |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         lines.append(
-            f"| {r['recipe']}{' (' + r['stopped'] + ')' if r.get('stopped') else ''} | {r['epochs']} | "
+            f"| {r['recipe']}{' (' + r['stopped'] + ')' if r.get('stopped') else ''} | {epochs(r)} | "
             f"{r['train_time']:.0f} s | {r['modes']}/10 | "
             f"{r['kl_uniform']:.3f} | {r['classifier_score']:.2f} | {r['frechet_distance']:.2f} "
             f"({r['real_frechet_distance']:.2f}) | {r['parzen']:.1f} ± {r['parzen_se']:.1f} |"
@@ -120,8 +130,9 @@ def copy_images(results: list[dict[str, Any]], docs: Path) -> None:
     images.mkdir(parents=True, exist_ok=True)
     for r in results:
         run_dir = Path(r["run_dir"])
-        grids = sorted((run_dir / "samples").glob("epoch-*.png"))
-        if grids:
+        judged = run_dir / "samples" / f"epoch-{r.get('judged_epoch', r['epochs']):04d}.png"
+        grids = [judged] if judged.exists() else sorted((run_dir / "samples").glob("epoch-*.png"))
+        if grids:  # the grid of the judged epoch
             shutil.copyfile(grids[-1], images / f"{r['recipe']}-samples.png")
         if (run_dir / "losses.png").exists():
             shutil.copyfile(run_dir / "losses.png", images / f"{r['recipe']}-losses.png")

@@ -1,13 +1,16 @@
 """The MNIST MLP GAN, with pygan's Python API: the classic network, and the changes that stop
-it collapsing (batch norm in the generator, a faster generator, an average of its weights).
+it collapsing (batch norm in the generator, a faster generator, more dropout in the
+discriminator, an average of the generator's weights, and the checkpoint with the best
+Fréchet distance to the training digits kept as best.ckpt).
 
     python examples/mnist_mlp.py                     # full MNIST when it can be had
     python examples/mnist_mlp.py --epochs 5 --data mnist_5k --out runs/quick
 
-Writes into --out: samples/ (one grid per epoch, same noise each time), checkpoints/,
-metrics.csv and losses.png. Then sample from it without this script:
+Writes into --out: samples/ (one grid per epoch, same noise each time), checkpoints/
+(best.ckpt, last.ckpt and the last epochs), metrics.csv (with the quality figures every 10
+epochs) and losses.png. Then sample from it without this script:
 
-    pygan sample runs/mnist_mlp_py/checkpoints/last.ckpt -n 64 -o grid.png
+    pygan sample runs/mnist_mlp_py/checkpoints/best.ckpt -n 64 -o grid.png
 
 The same run from the command line: ``pygan train examples/mnist_mlp.toml``.
 """
@@ -24,6 +27,7 @@ from pygan import DATASETS, ImageDataset, MLPDiscriminator, MLPGenerator, Traine
 from pygan.callbacks import (
     EMA,
     CSVLogger,
+    Evaluation,
     LabelSmoothing,
     LossPlot,
     ModelCheckpoint,
@@ -43,14 +47,18 @@ class Recipe:
     g_norm: str = "batch"  # batch norm in the generator: the classic recipe collapses without
     d_hidden: tuple[int, ...] = (1024, 512, 256)
     activation: str = "leaky_relu"
-    d_dropout: float = 0.3
+    d_dropout: float = 0.5  # a discriminator that memorizes 5,000 digits less readily
     loss: str = "non_saturating"
     g_lr: float = 4e-4  # the generator learns twice as fast as the discriminator
     d_lr: float = 2e-4
     betas: tuple[float, float] = (0.5, 0.999)
     batch_size: int = 64
     real_label: float = 0.9  # one-sided label smoothing
-    ema_decay: float = 0.9995  # samples come from an average of the generator's recent weights
+    ema_decay: float = 0.9999  # samples come from an average of the generator's recent weights
+    ema_start_step: int = 8000  # ...that starts after the first ~100 epochs of 5,000 digits
+    precision: str = "bf16"  # 1.5x the steps of float32 on a CPU with bfloat16 instructions
+    eval_every: int = 10  # epochs between Fréchet distances to the training digits...
+    eval_n: int = 5000  # ...each on this many generated digits; best.ckpt has the lowest
     epochs: int = 500
     minutes: float = 9.5  # ...or as many epochs as fit in this wall time
     seed: int = 0
@@ -88,9 +96,10 @@ def build_trainer(out: Path) -> Trainer:
     callbacks = [
         TimeLimit(minutes=r.minutes),
         LabelSmoothing(real=r.real_label),
-        EMA(decay=r.ema_decay),
+        EMA(decay=r.ema_decay, start_step=r.ema_start_step),
+        Evaluation(every_n_epochs=r.eval_every, n=r.eval_n),  # before the checkpoint: it logs
+        ModelCheckpoint(out / "checkpoints", monitor="frechet_distance", mode="min"),
         SampleGrid(out / "samples"),
-        ModelCheckpoint(out / "checkpoints"),
         CSVLogger(out / "metrics.csv"),
         LossPlot(out / "losses.png"),
         ProgressBar(),
@@ -104,6 +113,7 @@ def build_trainer(out: Path) -> Trainer:
         betas=r.betas,
         callbacks=callbacks,
         seed=r.seed,
+        precision=r.precision,
     )
 
 
@@ -126,6 +136,9 @@ def main(argv: list[str] | None = None) -> None:
     last = history[-1]
     print(f"{len(history)} epochs: d_loss {last['d_loss']:.3f}, g_loss {last['g_loss']:.3f}, "
           f"D(x) {last['d_real']:.2f}, D(G(z)) {last['d_fake']:.2f}. Wrote {args.out}/")
+    best = next(cb for cb in trainer.callbacks if isinstance(cb, ModelCheckpoint))
+    print(f"Lowest Fréchet distance to the training digits: {best.best_score:.2f} at epoch "
+          f"{best.best_epoch}, in {best.best_path}")
 
 
 if __name__ == "__main__":

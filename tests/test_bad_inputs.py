@@ -139,6 +139,8 @@ BAD_INPUTS: list[tuple[str, Callable[[Context], Any], str]] = [
     ("label-smoothing-noise", lambda c: LabelSmoothing(noise=0.6), r"noise to be in \[0, 0.5\], got 0.6"),
     ("checkpoint-every-0", lambda c: ModelCheckpoint(c.tmp, every_n_epochs=0), "every_n_epochs to be an integer >= 1"),
     ("checkpoint-keep-negative", lambda c: ModelCheckpoint(c.tmp, keep_last=-1), "keep_last to be an integer >= 0"),
+    ("checkpoint-mode", lambda c: ModelCheckpoint(c.tmp, monitor="g_loss", mode="lowest"), "mode"),
+    ("checkpoint-monitor-int", lambda c: ModelCheckpoint(c.tmp, monitor=3), "monitor to be the name of a logged figure"),
     ("checkpoint-dirpath-int", lambda c: ModelCheckpoint(123), "dirpath to be a file or directory path"),
     ("ema-decay-1", lambda c: EMA(decay=1.0), r"decay to be a number in \[0, 1\), got 1.0"),
     ("ema-start-negative", lambda c: EMA(start_step=-1), "start_step to be an integer >= 0"),

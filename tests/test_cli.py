@@ -70,6 +70,17 @@ def test_train_writes_the_run_directory_then_sample_and_list(
     assert code == 0 and out.splitlines()[1].startswith("mlp ") and "MLP generator" in out
 
 
+def test_train_reports_the_epochs_a_time_limit_left_and_the_best_checkpoint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    overrides = ["callbacks.time_limit={minutes = 1e-9}", "callbacks.checkpoint={monitor = 'g_loss'}"]
+    code, out, err = run(capsys, "train", write_tiny_config(tmp_path), *[a for o in overrides for a in ("--set", o)])
+    assert code == 0, err
+    best = Path("runs") / "tiny" / "checkpoints" / "best.ckpt"
+    assert "Trained 1 epoch (" in out and f"Best g_loss {load_checkpoint(best)['history'][0]['g_loss']:.4g} at epoch 1: {best}" in out
+
+
 def test_resume_continues_a_seedless_run_exactly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = write_tiny_config(tmp_path)
     config.write_text(config.read_text().replace("seed = 0\n", ""))

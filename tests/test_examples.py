@@ -15,7 +15,7 @@ import torch
 import torchvision.datasets
 
 from pygan import load_checkpoint
-from pygan.callbacks import EMA, LabelSmoothing
+from pygan.callbacks import EMA, Evaluation, LabelSmoothing, ModelCheckpoint
 from pygan.cli import main
 from pygan.config import load_config
 
@@ -74,13 +74,21 @@ def test_the_python_example_and_the_toml_are_the_same_run(mnist_mlp: ModuleType,
     assert [type(c) for c in from_toml.callbacks] == [type(c) for c in from_python.callbacks]
     pairs = list(zip(from_toml.callbacks, from_python.callbacks))
     assert all(a.real == b.real for a, b in pairs if isinstance(a, LabelSmoothing))
-    assert all(a.decay == b.decay for a, b in pairs if isinstance(a, EMA))
+    assert all((a.decay, a.start_step) == (b.decay, b.start_step) for a, b in pairs if isinstance(a, EMA))
+    assert all((a.every_n_epochs, a.n) == (b.every_n_epochs, b.n) for a, b in pairs if isinstance(a, Evaluation))
+    assert all((a.monitor, a.mode) == (b.monitor, b.mode) for a, b in pairs if isinstance(a, ModelCheckpoint))
+    assert from_toml.precision == from_python.precision
 
 
-def test_the_python_example_writes_its_run_directory(mnist_mlp: ModuleType, tmp_path: Path) -> None:
-    mnist_mlp.main(["--epochs", "1", "--data", "mnist_5k", "--limit", "128", "--out", str(tmp_path)])
-    for name in ("samples/epoch-0001.png", "checkpoints/last.ckpt", "metrics.csv", "losses.png"):
-        assert (tmp_path / name).is_file(), name
+def test_the_python_example_writes_its_run_directory(
+    mnist_mlp: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PYGAN_CACHE", str(tmp_path / "cache"))  # trains the judge (~15 s of CPU)
+    mnist_mlp.main(["--epochs", "1", "--data", "mnist_5k", "--limit", "128", "--out", str(tmp_path / "run")])
+    for name in ("samples/epoch-0001.png", "checkpoints/last.ckpt", "checkpoints/best.ckpt", "metrics.csv", "losses.png"):
+        assert (tmp_path / "run" / name).is_file(), name
+    logged = load_checkpoint(tmp_path / "run" / "checkpoints" / "best.ckpt")["history"][0]
+    assert f"Lowest Fréchet distance to the training digits: {logged['frechet_distance']:.2f} at epoch 1" in capsys.readouterr().out
 
 
 def test_auto_data_falls_back_to_the_offline_digits_with_one_line(

@@ -209,6 +209,66 @@ def test_checkpoint_files_and_pruning(tiny_models, tiny_data, tmp_path: Path) ->
     assert torch.load(tmp_path / "last.ckpt", weights_only=True)["epoch"] == 7
 
 
+class LogFigure(Callback):
+    """Log ``figure`` with the given value on each epoch (``None``: not logged that epoch)."""
+
+    def __init__(self, values: list[float | None]) -> None:
+        self.values = values
+
+    def on_epoch_end(self, trainer, logs):
+        value = self.values[trainer.completed_epochs - 1]
+        if value is not None:
+            logs["figure"] = value
+
+
+@pytest.mark.parametrize("background", [True, False])
+@pytest.mark.parametrize(
+    ("mode", "values", "best"),
+    [
+        ("min", [5.0, None, 3.0, float("nan"), 4.0, 3.5], 3),
+        ("max", [1.0, 2.0, None, 0.5, 2.5, 2.5], 5),
+    ],
+)
+def test_monitored_checkpoint_keeps_the_best_epoch(
+    tiny_models, tiny_data, tmp_path: Path, mode: str, values: list, best: int, background: bool
+) -> None:
+    g, d = tiny_models()
+    cb = ModelCheckpoint(tmp_path, every_n_epochs=100, keep_last=1, monitor="figure", mode=mode, background=background)
+    Trainer(g, d, device="cpu", callbacks=[LogFigure(values), cb]).fit(tiny_data, epochs=6, batch_size=32)
+    assert (cb.best_epoch, cb.best_score) == (best, values[best - 1])
+    assert pygan.load_checkpoint(tmp_path / "best.ckpt")["epoch"] == best
+    assert pygan.load_checkpoint(tmp_path / "last.ckpt")["epoch"] == 6
+    assert sorted(os.listdir(tmp_path)) == ["best.ckpt", "epoch-0006.ckpt", "last.ckpt"]  # pruned, best kept
+
+
+def test_monitored_best_survives_resume(tiny_models, tiny_data, tmp_path: Path) -> None:
+    values = [4.0, 2.0, 3.0, 1.0, 5.0]
+    g, d = tiny_models()
+    first = ModelCheckpoint(tmp_path, monitor="figure")
+    Trainer(g, d, device="cpu", callbacks=[LogFigure(values), first]).fit(tiny_data, epochs=3, batch_size=32)
+    resumed = ModelCheckpoint(tmp_path, monitor="figure")
+    Trainer(*tiny_models(), device="cpu", callbacks=[LogFigure(values), resumed]).fit(
+        tiny_data, epochs=5, batch_size=32, resume_from=str(tmp_path / "last.ckpt")
+    )
+    assert (first.best_epoch, resumed.best_epoch, resumed.best_score) == (2, 4, 1.0)
+    assert pygan.load_checkpoint(tmp_path / "best.ckpt")["epoch"] == 4
+
+
+def test_monitor_never_logged_warns(tiny_models, tiny_data, tmp_path: Path) -> None:
+    g, d = tiny_models()
+    cb = ModelCheckpoint(tmp_path, monitor="frechet_distanse")
+    with pytest.warns(RuntimeWarning, match="never saw a finite 'frechet_distanse'.*'d_loss'"):
+        Trainer(g, d, device="cpu", callbacks=[cb]).fit(tiny_data, epochs=1, batch_size=32)
+    assert not (tmp_path / "best.ckpt").exists()
+
+
+def test_monitor_before_the_evaluation_that_logs_it_is_refused(tiny_models, tiny_data, tmp_path: Path) -> None:
+    g, d = tiny_models()
+    callbacks = [ModelCheckpoint(tmp_path, monitor="frechet_distance"), pygan.Evaluation(real=tiny_data)]
+    with pytest.raises(ValueError, match="comes before the Evaluation callback .* list the Evaluation first"):
+        Trainer(g, d, device="cpu", callbacks=callbacks).fit(tiny_data, epochs=1, batch_size=32)
+
+
 def _slow_checkpoint_writes(monkeypatch: pytest.MonkeyPatch, seconds: float, fail_at: int | None = None) -> None:
     """Make every checkpoint write take ``seconds`` longer (so training runs on meanwhile);
     write number ``fail_at`` fails as a full disk would."""

@@ -127,9 +127,12 @@ def _train(args: argparse.Namespace) -> int:
         figures = ", ".join(f"{k} {last[k]:.3f}" for k in ("d_loss", "g_loss", "d_real", "d_fake") if k in last)
         elapsed = f"{time.perf_counter() - started:.1f}s" + (" since resuming" if resume_from else "")
         written = sorted(p.name + ("/" if p.is_dir() else "") for p in run_dir.iterdir() if not p.name.startswith("."))
-        epochs = config.trainer.epochs
+        epochs = run.trainer.completed_epochs  # fewer than configured when a time limit ended the run
         print(f"Trained {epochs} epoch{'s' if epochs != 1 else ''} ({elapsed}): {figures}.")
         print(f"Wrote {run_dir}: {', '.join(written)}")
+        best = run.checkpoint_callback
+        if best is not None and best.best_epoch is not None:
+            print(f"Best {best.monitor} {best.best_score:.4g} at epoch {best.best_epoch}: {best.best_path}")
     return EXIT_OK
 
 

@@ -458,10 +458,21 @@ class Run:
     @property
     def last_checkpoint(self) -> Path | None:
         """The file the checkpoint callback keeps the newest state in (``None`` without one)."""
-        for callback in self.trainer.callbacks:
-            if isinstance(callback, ModelCheckpoint):
-                return callback.last_path
-        return None
+        checkpoint = self.checkpoint_callback
+        return None if checkpoint is None else checkpoint.last_path
+
+    @property
+    def best_checkpoint(self) -> Path | None:
+        """The file holding the state with the best monitored figure: the checkpoint
+        callback's ``best.ckpt`` once it has saved one (``None`` without ``monitor``, or
+        before the first evaluation)."""
+        checkpoint = self.checkpoint_callback
+        return None if checkpoint is None or checkpoint.best_epoch is None else checkpoint.best_path
+
+    @property
+    def checkpoint_callback(self) -> ModelCheckpoint | None:
+        """The trainer's (first) :class:`~pygan.callbacks.ModelCheckpoint`, if it has one."""
+        return next((cb for cb in self.trainer.callbacks if isinstance(cb, ModelCheckpoint)), None)
 
     def fit(self, *, resume_from: str | os.PathLike[str] | None = None) -> History:
         """Train for ``trainer.epochs`` epochs (in total, when resuming) and return the history."""

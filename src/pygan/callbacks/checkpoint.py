@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 import shutil
@@ -14,6 +15,7 @@ import torch
 
 from pygan._validation import check_bool, check_int, check_path
 from pygan.callbacks.base import Callback
+from pygan.models._layers import check_choice
 from pygan.registry import CALLBACKS
 
 if TYPE_CHECKING:
@@ -25,7 +27,8 @@ __all__ = ["ModelCheckpoint"]
 @CALLBACKS.register("checkpoint")
 class ModelCheckpoint(Callback):
     """Save a checkpoint every ``every_n_epochs`` epochs, keep the last ``keep_last``, and
-    keep ``last.ckpt`` pointing at the newest state.
+    keep ``last.ckpt`` pointing at the newest state (and, with ``monitor``, ``best.ckpt`` at
+    the best one).
 
     Files are ``epoch-0003.ckpt`` and ``last.ckpt`` in ``dirpath``, each written atomically
     (temporary file, fsync, rename). On Ctrl-C (with the Trainer's ``handle_sigint``) the state
@@ -53,11 +56,19 @@ class ModelCheckpoint(Callback):
         every_n_epochs: int = 1,
         keep_last: int = 3,
         background: bool = True,
+        monitor: str | None = None,
+        mode: str = "min",
     ) -> None:
         self.dirpath = check_path("dirpath", dirpath)
         self.every_n_epochs = check_int("every_n_epochs", every_n_epochs)
         self.keep_last = check_int("keep_last", keep_last, minimum=0)
         self.background = check_bool("background", background)
+        if monitor is not None and (not isinstance(monitor, str) or not monitor):
+            raise TypeError(f"Expected monitor to be the name of a logged figure or None, got {monitor!r}.")
+        self.monitor = monitor
+        self.mode = check_choice("mode", mode, ("min", "max"))
+        self.best_score: float | None = None
+        self.best_epoch: int | None = None
         self.saved: list[str] = []
         self._writer: threading.Thread | None = None
         self._write_error: BaseException | None = None
@@ -67,9 +78,15 @@ class ModelCheckpoint(Callback):
         """The file that always holds the newest checkpoint."""
         return self.dirpath / "last.ckpt"
 
+    @property
+    def best_path(self) -> Path:
+        """The file that holds the checkpoint with the best ``monitor`` value."""
+        return self.dirpath / "best.ckpt"
+
     def on_fit_start(self, trainer: Trainer) -> None:
         """Before any training: create the directory, check it is writable and has room for
         at least the weights, and delete the temporary files of saves a killed run left."""
+        self._check_order(trainer)
         if not trainer.is_global_zero:
             return
         from pygan.checkpoint import CheckpointError, remove_temporary_files
@@ -79,7 +96,7 @@ class ModelCheckpoint(Callback):
             probe = self.dirpath / ".pygan-write-test"
             probe.write_bytes(b"")
             probe.unlink()
-            for name in (self.last_path.name, "epoch-*.ckpt"):
+            for name in (self.last_path.name, self.best_path.name, "epoch-*.ckpt"):
                 remove_temporary_files(self.dirpath, name)
             free = shutil.disk_usage(self.dirpath).free
         except OSError as error:
@@ -98,16 +115,49 @@ class ModelCheckpoint(Callback):
                 f"some space or choose another directory."
             )
 
-    def on_epoch_end(self, trainer: Trainer, logs: dict[str, Any]) -> None:
-        """Save on every ``every_n_epochs``-th epoch and after the last one."""
-        epoch = trainer.completed_epochs
-        if epoch % self.every_n_epochs and epoch != trainer.max_epochs:
+    def _check_order(self, trainer: Trainer) -> None:
+        """Fail before training if an :class:`Evaluation` would log ``monitor`` only after
+        this callback has looked for it."""
+        from pygan.callbacks.evaluation import LOGGED, Evaluation
+
+        if self.monitor not in LOGGED or self not in trainer.callbacks:
             return
-        self._save(trainer, self.dirpath / f"epoch-{epoch:04d}.ckpt")
+        later = trainer.callbacks[trainer.callbacks.index(self) + 1 :]
+        if any(isinstance(cb, Evaluation) for cb in later):
+            raise ValueError(
+                f"ModelCheckpoint(monitor={self.monitor!r}) comes before the Evaluation callback "
+                f"that logs {self.monitor!r}, so it would never see it: list the Evaluation first."
+            )
+
+    def on_epoch_end(self, trainer: Trainer, logs: dict[str, Any]) -> None:
+        """Save on every ``every_n_epochs``-th epoch, after the last one, and (with
+        ``monitor``) on every epoch that improves on the best."""
+        epoch = trainer.completed_epochs
+        improved = self._improved(logs.get(self.monitor) if self.monitor else None)
+        if improved:
+            self.best_score, self.best_epoch = float(logs[self.monitor]), epoch  # type: ignore[index]
+        if improved or not epoch % self.every_n_epochs or epoch == trainer.max_epochs:
+            self._save(trainer, self.dirpath / f"epoch-{epoch:04d}.ckpt", best=improved)
+
+    def _improved(self, value: Any) -> bool:
+        if value is None or not math.isfinite(value := float(value)):
+            return False
+        if self.best_score is None:
+            return True
+        return value < self.best_score if self.mode == "min" else value > self.best_score
 
     def on_fit_end(self, trainer: Trainer) -> None:
-        """Wait for the last write; raise its error if it failed."""
+        """Wait for the last write; raise its error if it failed. Warn when ``monitor`` was
+        never logged (a misspelt key, or no callback that logs it)."""
         self.wait()
+        if self.monitor and self.best_score is None and trainer.is_global_zero:
+            keys = sorted({key for logs in trainer.history for key in logs})
+            warnings.warn(
+                f"ModelCheckpoint(monitor={self.monitor!r}) never saw a finite {self.monitor!r} "
+                f"in the epoch logs, so there is no best.ckpt; the logged keys are {keys}.",
+                RuntimeWarning,
+                stacklevel=2,
+            )
 
     def on_exception(self, trainer: Trainer, error: BaseException) -> None:
         """Finish the write in progress (its failure is reported as a warning, not in place of
@@ -132,11 +182,12 @@ class ModelCheckpoint(Callback):
         if error is not None:
             raise error
 
-    def _save(self, trainer: Trainer, path: Path) -> None:
+    def _save(self, trainer: Trainer, path: Path, *, best: bool = False) -> None:
         if not trainer.is_global_zero:
             return
         self.wait()
         state = trainer.state_dict()
+        links = [self.last_path, self.best_path] if best else [self.last_path]
         if str(path) in self.saved:
             self.saved.remove(str(path))
         self.saved.append(str(path))
@@ -144,52 +195,56 @@ class ModelCheckpoint(Callback):
         stale = [Path(p) for p in self.saved[:excess]]
         del self.saved[:excess]
         if not self.background:
-            self._write(state, path, stale)
+            self._write(state, path, links, stale)
             return
         snapshot = _copy_tensors(state)  # training goes on changing the live tensors
         self._writer = threading.Thread(
-            target=self._write_in_background, args=(snapshot, path, stale), name="pygan-checkpoint"
+            target=self._write_in_background, args=(snapshot, path, links, stale), name="pygan-checkpoint"
         )
         self._writer.start()
 
-    def _write_in_background(self, state: dict[str, Any], path: Path, stale: list[Path]) -> None:
+    def _write_in_background(self, state: dict[str, Any], path: Path, links: list[Path], stale: list[Path]) -> None:
         try:
-            self._write(state, path, stale)
+            self._write(state, path, links, stale)
         except BaseException as error:  # noqa: BLE001 - handed to the training thread by wait()
             self._write_error = error
 
-    def _write(self, state: dict[str, Any], path: Path, stale: list[Path]) -> None:
-        """Write ``state`` to ``path``, point ``last.ckpt`` at it, delete the ``stale`` files."""
+    def _write(self, state: dict[str, Any], path: Path, links: list[Path], stale: list[Path]) -> None:
+        """Write ``state`` to ``path``, point each of ``links`` (``last.ckpt``, ``best.ckpt``)
+        at it, delete the ``stale`` files."""
         from pygan.checkpoint import save_checkpoint
 
         save_checkpoint(state, path)
-        self._point_last_at(state, path)
+        for link in links:
+            self._point_at(link, state, path)
         for old in stale:
             old.unlink(missing_ok=True)
 
-    def _point_last_at(self, state: dict[str, Any], path: Path) -> None:
-        """Make ``last.ckpt`` the file just saved, atomically: a hard link renamed over it, so
+    def _point_at(self, name: Path, state: dict[str, Any], path: Path) -> None:
+        """Make ``name`` the file just saved, atomically: a hard link renamed over it, so
         the state is serialized and written once per save, not twice. Where the filesystem has
         no hard links, the state is written again."""
         from pygan.checkpoint import _fsync_directory, save_checkpoint
 
-        link = self.last_path.with_name(f".{self.last_path.name}.{secrets.token_hex(4)}.tmp")
+        link = name.with_name(f".{name.name}.{secrets.token_hex(4)}.tmp")
         try:
             os.link(path, link)
-            os.replace(link, self.last_path)
+            os.replace(link, name)
         except OSError:
             link.unlink(missing_ok=True)
-            save_checkpoint(state, self.last_path)
+            save_checkpoint(state, name)
             return
         _fsync_directory(self.dirpath)
 
     def state_dict(self) -> dict[str, Any]:
-        """The files saved so far (so a resumed run keeps pruning the same list)."""
-        return {"saved": list(self.saved)}
+        """The files saved so far (so a resumed run keeps pruning the same list) and the best
+        ``monitor`` value with its epoch."""
+        return {"saved": list(self.saved), "best_score": self.best_score, "best_epoch": self.best_epoch}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore the list of saved files."""
+        """Restore the list of saved files and the best ``monitor`` value."""
         self.saved = list(state.get("saved", []))
+        self.best_score, self.best_epoch = state.get("best_score"), state.get("best_epoch")
 
 
 def _copy_tensors(state: Any) -> Any:
