@@ -20,8 +20,8 @@ A recipe is judged from its ``best.ckpt`` when its checkpoint callback keeps one
 chosen by a figure measured on the training digits, never the test set), else from its last
 checkpoint; a recipe whose loss turns NaN from its last good one, marked as diverged.
 It prints one Markdown table and writes ``results.json``, each run's directory (samples,
-losses.png, checkpoints) under ``--out``, and with ``--docs DIR`` copies each recipe's last
-sample grid (of the judged epoch) and loss plot to ``DIR/images/``.
+losses.png, checkpoints) under ``--out``, and with ``--docs DIR`` copies each recipe's sample
+grid of the judged epoch and its loss plot to ``DIR/images/``.
 """
 
 from __future__ import annotations
