@@ -104,9 +104,14 @@ def train_and_judge(recipe: str, args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def judged_epoch(result: dict[str, Any]) -> int:
+    """The epoch whose checkpoint was judged (results written before it was recorded: the last)."""
+    return result.get("judged_epoch", result["epochs"])
+
+
 def epochs(result: dict[str, Any]) -> str:
     """``"359"``, or ``"359 (190)"`` when epoch 190's checkpoint was judged."""
-    judged = result.get("judged_epoch", result["epochs"])
+    judged = judged_epoch(result)
     return str(judged) if judged == result["epochs"] else f"{result['epochs']} ({judged})"
 
 
@@ -130,7 +135,7 @@ def copy_images(results: list[dict[str, Any]], docs: Path) -> None:
     images.mkdir(parents=True, exist_ok=True)
     for r in results:
         run_dir = Path(r["run_dir"])
-        judged = run_dir / "samples" / f"epoch-{r.get('judged_epoch', r['epochs']):04d}.png"
+        judged = run_dir / "samples" / f"epoch-{judged_epoch(r):04d}.png"
         grids = [judged] if judged.exists() else sorted((run_dir / "samples").glob("epoch-*.png"))
         if grids:  # the grid of the judged epoch
             shutil.copyfile(grids[-1], images / f"{r['recipe']}-samples.png")

@@ -133,15 +133,19 @@ class ModelCheckpoint(Callback):
         """Save on every ``every_n_epochs``-th epoch, after the last one, and (with
         ``monitor``) on every epoch that improves on the best."""
         epoch = trainer.completed_epochs
-        improved = self._improved(logs.get(self.monitor) if self.monitor else None)
+        value = self._monitored(logs)
+        improved = value is not None and self._beats_best(value)
         if improved:
-            self.best_score, self.best_epoch = float(logs[self.monitor]), epoch  # type: ignore[index]
+            self.best_score, self.best_epoch = value, epoch
         if improved or not epoch % self.every_n_epochs or epoch == trainer.max_epochs:
             self._save(trainer, self.dirpath / f"epoch-{epoch:04d}.ckpt", best=improved)
 
-    def _improved(self, value: Any) -> bool:
-        if value is None or not math.isfinite(value := float(value)):
-            return False
+    def _monitored(self, logs: dict[str, Any]) -> float | None:
+        """The epoch's finite ``monitor`` value, or ``None`` (not monitoring, not logged, NaN)."""
+        value = logs.get(self.monitor) if self.monitor else None
+        return float(value) if value is not None and math.isfinite(value) else None
+
+    def _beats_best(self, value: float) -> bool:
         if self.best_score is None:
             return True
         return value < self.best_score if self.mode == "min" else value > self.best_score

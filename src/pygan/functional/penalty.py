@@ -40,10 +40,8 @@ def gradient_penalty(
         )
     shape = (real.shape[0],) + (1,) * (real.dim() - 1)
     alpha = torch.rand(shape, device=real.device, dtype=real.dtype, generator=generator)
-    mixed = (alpha * real.detach() + (1 - alpha) * fake.detach()).requires_grad_(True)
-    scores = critic(mixed)
-    (grad,) = torch.autograd.grad(scores.sum(), mixed, create_graph=True)
-    return (grad.flatten(1).norm(2, dim=1) - 1).pow(2).mean()
+    mixed = alpha * real.detach() + (1 - alpha) * fake.detach()
+    return (_critic_gradient(critic, mixed).norm(2, dim=1) - 1).pow(2).mean()
 
 
 def r1_penalty(critic: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor) -> torch.Tensor:
@@ -63,6 +61,12 @@ def r1_penalty(critic: Callable[[torch.Tensor], torch.Tensor], real: torch.Tenso
         >>> r1_penalty(critic, torch.zeros(2, 1, 2, 2)).item()
         36.0
     """
-    real = real.detach().requires_grad_(True)
-    (grad,) = torch.autograd.grad(critic(real).sum(), real, create_graph=True)
-    return grad.flatten(1).pow(2).sum(1).mean()
+    return _critic_gradient(critic, real).pow(2).sum(1).mean()
+
+
+def _critic_gradient(critic: Callable[[torch.Tensor], torch.Tensor], points: torch.Tensor) -> torch.Tensor:
+    """The gradient of ``critic`` at each of ``points``, flattened to ``(n, features)``, with
+    its graph kept so a penalty on it trains the critic."""
+    points = points.detach().requires_grad_(True)
+    (grad,) = torch.autograd.grad(critic(points).sum(), points, create_graph=True)
+    return grad.flatten(1)
