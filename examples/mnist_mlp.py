@@ -59,7 +59,7 @@ class Recipe:
     precision: str = "bf16"  # 1.5x the steps of float32 on a CPU with bfloat16 instructions
     eval_every: int = 10  # epochs between Fréchet distances to the training digits...
     eval_n: int = 5000  # ...each on this many generated digits; best.ckpt has the lowest
-    epochs: int = 500
+    epochs: int = 1000
     minutes: float = 9.5  # ...or as many epochs as fit in this wall time
     seed: int = 0
 

@@ -7,6 +7,7 @@ import torch
 
 import pygan
 from pygan import DISCRIMINATORS, GENERATORS, Discriminator, Generator
+from pygan.models._layers import Dropout
 from pygan.models.dcgan import dcgan_base_size
 
 SHAPES = [(1, 28, 28), (3, 32, 32)]
@@ -108,3 +109,37 @@ def test_only_forward_is_abstract() -> None:
     assert pygan.GANLoss.__abstractmethods__ == frozenset({"discriminator_loss", "generator_loss"})
     with pytest.raises(TypeError):
         Generator(4, (1, 2, 2))  # type: ignore[abstract]
+
+
+@pytest.mark.parametrize("p", [0.3, 0.5])
+def test_dropout_drops_with_probability_p_and_scales_the_rest(p: float) -> None:
+    torch.manual_seed(0)
+    x = torch.randn(400, 1000, requires_grad=True)
+    y = Dropout(p)(x)
+    kept = y != 0
+    # 400,000 draws: the standard error of the dropped fraction is under 0.001
+    assert abs((~kept).float().mean().item() - p) < 0.004
+    assert torch.allclose(y[kept], x[kept] / (1 - p))
+    y.sum().backward()
+    assert torch.allclose(x.grad, kept.float() / (1 - p))
+    # the four 16-bit pieces of each 64-bit draw are used alike: no position drops more
+    by_position = (~kept).flatten().view(-1, 4).float().mean(0)
+    assert (by_position - p).abs().max().item() < 0.006
+
+
+def test_dropout_is_the_identity_in_eval_mode_and_at_p_zero() -> None:
+    x = torch.randn(8, 5)
+    assert torch.equal(Dropout(0.5).eval()(x), x)
+    assert torch.equal(Dropout(0.0)(x), x)
+    assert Dropout(0.5)(torch.empty(0, 3)).shape == (0, 3)
+
+
+def test_dropout_follows_the_global_seed() -> None:
+    x = torch.ones(64, 64, dtype=torch.bfloat16)
+    masks = []
+    for _ in range(2):
+        torch.manual_seed(3)
+        masks.append(Dropout(0.5)(x))
+    assert masks[0].dtype == torch.bfloat16
+    assert torch.equal(masks[0], masks[1])
+    assert not torch.equal(Dropout(0.5)(x), masks[1])

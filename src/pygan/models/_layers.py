@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import torch
+import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["ACTIVATIONS", "NORMS", "make_activation", "check_choice"]
+__all__ = ["ACTIVATIONS", "NORMS", "Dropout", "make_activation", "check_choice"]
 
 ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
     "relu": lambda: nn.ReLU(inplace=True),
@@ -34,3 +36,40 @@ def check_choice(name: str, value: object, choices: tuple[str, ...] | list[str])
 def make_activation(name: str) -> nn.Module:
     """Build the activation layer called ``name`` (see :data:`ACTIVATIONS`)."""
     return ACTIVATIONS[check_choice("activation", name, list(ACTIVATIONS))]()
+
+
+class Dropout(nn.Dropout):
+    """:class:`torch.nn.Dropout` that draws its masks 15 random bits at a time on the CPU.
+
+    ``torch.bernoulli_`` on the CPU draws one 32-bit number per element and was the slowest
+    operation of the MLP discriminator's training step (28% of its time, more than its matrix
+    products). Here four mask elements share one 64-bit draw: an element is kept when its 15
+    bits, read as a number in [0, 32768), are at least ``round(p * 32768)``, so the drop
+    probability is ``p`` to within 1/65536 (exactly, for multiples of 1/32768 such as 0.5).
+    Other devices, and ``inplace=True``, use :func:`torch.nn.functional.dropout`.
+
+    Example:
+        >>> layer = Dropout(0.5)
+        >>> y = layer(torch.ones(10_000))
+        >>> sorted(set(y.tolist()))  # dropped, or kept and scaled by 1 / (1 - p)
+        [0.0, 2.0]
+        >>> 0.45 < (y == 0).float().mean().item() < 0.55
+        True
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0:
+            return x
+        if x.device.type != "cpu" or self.inplace:
+            return F.dropout(x, self.p, True, self.inplace)
+        return x * (_keep_mask(x.shape, self.p).to(x.dtype) / (1 - self.p))
+
+
+def _keep_mask(shape: torch.Size, p: float) -> torch.Tensor:
+    """A boolean CPU tensor of ``shape`` whose elements are True with probability ``1 - p``."""
+    n = shape.numel()
+    # random_() fills int64 with 63 uniform bits (the sign bit is always 0), so each of the
+    # four 16-bit pieces of a word has its low 15 bits uniform.
+    words = torch.empty((n + 3) // 4, dtype=torch.int64).random_()
+    bits = words.view(torch.int16)[:n].view(shape) & 0x7FFF
+    return bits >= round(p * 32768)

@@ -14,7 +14,7 @@ from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
 from pygan._validation import check_fraction, check_widths
-from pygan.models._layers import NORMS, check_choice, make_activation
+from pygan.models._layers import NORMS, Dropout, check_choice, make_activation
 from pygan.models.base import Discriminator, Generator
 from pygan.registry import DISCRIMINATORS, GENERATORS
 
@@ -35,7 +35,7 @@ def _mlp(
             layers.append(nn.LayerNorm(width_out))
         layers.append(make_activation(activation))
         if dropout > 0:
-            layers.append(nn.Dropout(dropout))
+            layers.append(Dropout(dropout))
     return layers
 
 
