@@ -15,7 +15,7 @@ import torch
 import torchvision.datasets
 
 from pygan import load_checkpoint
-from pygan.callbacks import EMA, Evaluation, LabelSmoothing, ModelCheckpoint
+from pygan.callbacks import EMA, Evaluation, LabelSmoothing, LossPlot, ModelCheckpoint
 from pygan.cli import main
 from pygan.config import load_config
 
@@ -77,6 +77,7 @@ def test_the_python_example_and_the_toml_are_the_same_run(mnist_mlp: ModuleType,
     assert all((a.decay, a.start_step) == (b.decay, b.start_step) for a, b in pairs if isinstance(a, EMA))
     assert all((a.every_n_epochs, a.n) == (b.every_n_epochs, b.n) for a, b in pairs if isinstance(a, Evaluation))
     assert all((a.monitor, a.mode) == (b.monitor, b.mode) for a, b in pairs if isinstance(a, ModelCheckpoint))
+    assert all(a.every_n_epochs == b.every_n_epochs for a, b in pairs if isinstance(a, LossPlot))
     assert from_toml.precision == from_python.precision
 
 

@@ -1,5 +1,5 @@
 """LossPlot: the PNG, the whole history after a resume, pyplot left alone, the missing-extra
-error, rank 0 only."""
+error, rank 0 only, every N epochs and at the end however fit ends."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from pygan import CALLBACKS, ModelCheckpoint
+from pygan import CALLBACKS, Callback, ModelCheckpoint
 from pygan.callbacks import LossPlot
 
 
@@ -55,3 +55,27 @@ def test_missing_matplotlib_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> 
 def test_only_rank_zero_writes(fit, tmp_path: Path) -> None:
     fit([LossPlot(tmp_path / "plots" / "losses.png")], epochs=1, global_zero=False)
     assert not (tmp_path / "plots").exists()
+
+
+def test_every_n_epochs_and_once_more_at_the_end(fit, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    drawn: list[list[int]] = []
+    monkeypatch.setattr(LossPlot, "draw", lambda self, h: drawn.append(list(h["epoch"])))
+    fit([LossPlot(tmp_path / "losses.png", every_n_epochs=2)], epochs=5)
+    assert drawn == [[1, 2], [1, 2, 3, 4], [1, 2, 3, 4, 5]]
+    drawn.clear()
+    fit([LossPlot(tmp_path / "losses.png", every_n_epochs=2)], epochs=4)
+    assert drawn == [[1, 2], [1, 2, 3, 4]]  # the last epoch is on the graph already
+
+
+def test_draws_the_epochs_so_far_when_training_fails(fit, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    drawn: list[list[int]] = []
+    monkeypatch.setattr(LossPlot, "draw", lambda self, h: drawn.append(list(h["epoch"])))
+
+    class FailInEpoch3(Callback):
+        def on_epoch_start(self, trainer):
+            if trainer.epoch == 3:
+                raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        fit([LossPlot(tmp_path / "losses.png", every_n_epochs=10), FailInEpoch3()], epochs=5)
+    assert drawn == [[1, 2]]
