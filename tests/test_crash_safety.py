@@ -15,6 +15,7 @@ and save k - 1 is on disk, so a kill may lose save k but never an earlier one.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import random
@@ -184,7 +185,8 @@ def _kill_once(
     if after_epoch > 0:
         epoch_time = marks[after_epoch] - marks[after_epoch - 1]
     time.sleep(fraction * epoch_time)
-    os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError):  # the run may have ended first: the status says so
+        os.kill(pid, signal.SIGKILL)
     while True:
         _, line = helper.next_line()
         word, *rest = line.split()
@@ -211,7 +213,7 @@ def test_sigkill_at_random_moments_never_loses_a_checkpoint(tmp_path: Path, one_
     reference = make_trainer(None)
     reference.fit(make_data(), epochs=EPOCHS, batch_size=BATCH_SIZE)
     rng = random.Random(20240607)
-    tried = survived = during_save = resumed_runs = 0
+    tried = survived = during_save = resumed_runs = ended_first = 0
     epoch_time = 0.1  # refined by every run
     helper = Helper(tmp_path / "helper-stderr.txt")
     try:
@@ -224,7 +226,10 @@ def test_sigkill_at_random_moments_never_loses_a_checkpoint(tmp_path: Path, one_
             where = f"kill {kill} ({fraction:.2f} of an epoch after epoch {after_epoch}, background={background})"
             # "saved N": save N returned, so with background writes save N - 1 is on disk
             on_disk = outcome["saved"] - background
-            assert outcome["killed"], f"{where}: the run was not killed (status {outcome['status']})"
+            if not outcome["killed"]:  # it finished before the signal (its lines reached us late)
+                assert outcome["status"] == 0, f"{where}: the run failed (status {outcome['status']})"
+                ended_first += 1
+                continue
             tried += 1
 
             names = sorted(os.listdir(run_dir)) if run_dir.exists() else []
@@ -258,9 +263,10 @@ def test_sigkill_at_random_moments_never_loses_a_checkpoint(tmp_path: Path, one_
         print(
             f"\ncrash safety: {tried} SIGKILLs tried, {survived} survived; {during_save} left a "
             f"temporary file (killed during a save); {resumed_runs} resumed from last.ckpt to the "
-            f"reference run's exact end, {tried - resumed_runs} came before the first last.ckpt"
+            f"reference run's exact end, {tried - resumed_runs} came before the first last.ckpt; "
+            f"{ended_first} runs ended before their signal"
         )
-    assert tried == survived == KILLS
+    assert tried == survived >= KILLS - 3  # a run that ended before its signal is not a kill
     assert during_save >= 1  # the kills did reach saves
 
 
