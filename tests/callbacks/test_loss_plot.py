@@ -79,3 +79,18 @@ def test_draws_the_epochs_so_far_when_training_fails(fit, tmp_path: Path, monkey
     with pytest.raises(RuntimeError, match="boom"):
         fit([LossPlot(tmp_path / "losses.png", every_n_epochs=10), FailInEpoch3()], epochs=5)
     assert drawn == [[1, 2]]
+
+
+def test_a_failing_drawing_does_not_hide_the_training_error(fit, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(self, history):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(LossPlot, "draw", broken)
+
+    class FailInEpoch2(Callback):
+        def on_epoch_start(self, trainer):
+            if trainer.epoch == 2:
+                raise RuntimeError("boom")
+
+    with pytest.warns(RuntimeWarning, match=r"disk full \(while handling RuntimeError\)"), pytest.raises(RuntimeError, match="boom"):
+        fit([LossPlot(tmp_path / "losses.png", every_n_epochs=5), FailInEpoch2()], epochs=3)

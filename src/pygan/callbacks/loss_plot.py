@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from typing import TYPE_CHECKING, Any
 
 from pygan._validation import check_int, check_path
@@ -90,8 +91,12 @@ class LossPlot(Callback):
             self._redraw(trainer)
 
     def on_exception(self, trainer: Trainer, error: BaseException) -> None:
-        """Draw the epochs not yet on the graph, as :meth:`on_fit_end` does."""
-        self.on_fit_end(trainer)
+        """Draw the epochs not yet on the graph, as :meth:`on_fit_end` does; a drawing that
+        fails is reported as a warning, not in place of ``error``."""
+        try:
+            self.on_fit_end(trainer)
+        except Exception as draw_error:  # noqa: BLE001 - ``error`` is the one to raise
+            warnings.warn(f"{draw_error} (while handling {type(error).__name__})", RuntimeWarning, stacklevel=2)
 
     def _redraw(self, trainer: Trainer) -> None:
         if trainer.is_global_zero:
