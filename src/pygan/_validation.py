@@ -51,6 +51,15 @@ def check_positive_float(name: str, value: Any) -> float:
     return float(value)
 
 
+def check_nonnegative_float(name: str, value: Any) -> float:
+    """Return ``value`` as a float if it is a finite number >= 0, else raise."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"Expected {name} to be a number >= 0, got {value!r}.")
+    if not 0 <= value < float("inf"):
+        raise ValueError(f"Expected {name} to be a finite number >= 0, got {value}.")
+    return float(value)
+
+
 def check_fraction(name: str, value: Any, *, high_inclusive: bool = False) -> float:
     """Return ``value`` as a float in [0, 1) (or [0, 1] with ``high_inclusive``), else raise."""
     interval = "[0, 1]" if high_inclusive else "[0, 1)"

@@ -212,7 +212,7 @@ def _sample(args: argparse.Namespace) -> int:
         rng.manual_seed(args.seed)
     else:
         rng.seed()
-    z = torch.randn(args.n, generator.latent_dim, generator=rng).to(generator.device)
+    z = generator.sample_latent(args.n, generator=rng)
     images = torch.cat([generator.sample(len(chunk), z=chunk).float().cpu() for chunk in z.split(1024)])
     output.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "png":

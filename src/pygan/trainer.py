@@ -11,10 +11,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from pygan import _distributed as dist
-from pygan._validation import check_bool, check_int, check_path, check_positive_float
+from pygan._validation import check_bool, check_int, check_nonnegative_float, check_path, check_positive_float
 from pygan.callbacks.base import HOOKS, Callback, Targets
 from pygan.data.loader import BatchSource, make_batches
 from pygan.losses.base import GANLoss
@@ -134,6 +135,14 @@ class Trainer:
         d_lr: Learning rate of the default discriminator optimizer.
         betas: Adam's betas for both default optimizers (DCGAN's (0.5, 0.999)).
         d_steps: Discriminator updates per generator update (the "k" of Goodfellow et al.).
+        info_weight: Weight of InfoGAN's mutual-information term (Chen et al. 2016); 0 (the
+            default) turns it off. Above 0 the generator and discriminator need a categorical
+            latent code of the same size (``code_categories``, e.g. of
+            :class:`~pygan.MLPGenerator` and :class:`~pygan.MLPDiscriminator`): both
+            updates then add ``info_weight`` times the cross-entropy of the discriminator's
+            code head on generated images against the codes they were made from, which
+            teaches the generator to make each category recognizable. ``d_loss`` and
+            ``g_loss`` include the term.
         callbacks: Callbacks, called in this order.
         device: ``"auto"`` (cuda, then mps, then cpu) or a device name.
         seed: Seeds torch's random number generator at the start of ``fit`` and the data
@@ -177,6 +186,7 @@ class Trainer:
         d_lr: float = 2e-4,
         betas: tuple[float, float] = (0.5, 0.999),
         d_steps: int = 1,
+        info_weight: float = 0.0,
         callbacks: Sequence[Callback] = (),
         device: str | torch.device = "auto",
         seed: int | None = None,
@@ -205,6 +215,7 @@ class Trainer:
         if not isinstance(self.loss, GANLoss):
             raise TypeError(f"loss must be a GANLoss or a registered name, got {loss!r}.")
         self.d_steps = check_int("d_steps", d_steps)
+        self.info_weight = _check_info_weight(info_weight, generator, discriminator)
         self.g_lr = check_positive_float("g_lr", g_lr)
         self.d_lr = check_positive_float("d_lr", d_lr)
         if (
@@ -448,20 +459,25 @@ class Trainer:
         for i, real in enumerate(reals):
             n = real.shape[0]
             z = self.generator.sample_latent(n)
+            codes = self.generator.latent_code(z) if self.info_weight else None
             with torch.set_grad_enabled(i == len(reals) - 1), self._autocast():
                 fake = self._g_forward(z)
             targets = Targets(real=1.0, fake=0.0, batch_size=n, device=self.device)
             self._dispatch("on_discriminator_step", targets)
             with self._autocast():
                 if self._joint_d_pass:
-                    logits = self._d_forward(torch.cat([real, fake.detach()])).float().view(2, n)
+                    both, info = self._d_logits(self._d_forward, torch.cat([real, fake.detach()]), codes)
+                    logits = both.view(2, n)
                 else:
-                    logits = torch.stack([self._d_forward(real), self._d_forward(fake.detach())]).float()
+                    fake_logits, info = self._d_logits(self._d_forward, fake.detach(), codes)
+                    logits = torch.stack([self._d_forward(real).float(), fake_logits])
                 d_loss = loss.discriminator_loss(logits[0], logits[1], targets.real, targets.fake)
                 _check_scalar(d_loss, "discriminator_loss", loss)
                 penalty = loss.penalty(self.discriminator, real, fake.detach())
                 if penalty is not None:
                     d_loss = d_loss + penalty
+                if info is not None:
+                    d_loss = d_loss + info
             self._update(self.d_optimizer, d_loss, "d")
 
         # D is frozen for the generator's step: its weight gradients are neither computed
@@ -470,8 +486,11 @@ class Trainer:
             p.requires_grad_(False)
         try:
             with self._autocast():
-                g_loss = loss.generator_loss(self._d_frozen_forward(fake).float())
+                fake_logits, info = self._d_logits(self._d_frozen_forward, fake, codes)
+                g_loss = loss.generator_loss(fake_logits)
                 _check_scalar(g_loss, "generator_loss", loss)
+                if info is not None:
+                    g_loss = g_loss + info
             self._update(self.g_optimizer, g_loss, "g")
         finally:
             for p in self._d_trainable:
@@ -485,6 +504,17 @@ class Trainer:
         logs: dict[str, Any] = dict(zip(_LOG_KEYS, figures.unbind()))
         logs.update(epoch=self.epoch, step=self.global_step + 1)
         return logs
+
+    def _d_logits(
+        self, forward: Callable[..., Any], images: torch.Tensor, codes: torch.Tensor | None
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """D's float logits of ``images`` and, given the ``codes`` of the generated images
+        (the last ``len(codes)``), the weighted InfoGAN term; else ``None`` for it."""
+        if codes is None:
+            return forward(images).float(), None
+        logits, code_logits = forward(images, with_code=True)
+        info = F.cross_entropy(code_logits[-len(codes) :].float(), codes)
+        return logits.float(), self.info_weight * info
 
     def _update(self, optimizer: torch.optim.Optimizer, loss: torch.Tensor, which: str) -> None:
         optimizer.zero_grad(set_to_none=True)
@@ -670,6 +700,19 @@ def _chunks(batches: Iterator[torch.Tensor], size: int) -> Iterator[list[torch.T
             chunk = []
     if chunk:
         yield chunk
+
+
+def _check_info_weight(weight: Any, generator: Generator, discriminator: Discriminator) -> float:
+    """``info_weight`` as a float >= 0; above 0, both networks must share a categorical code."""
+    weight = check_nonnegative_float("info_weight", weight)
+    if weight and not (generator.code_categories and generator.code_categories == discriminator.code_categories):
+        raise ValueError(
+            f"info_weight > 0 needs a generator and a discriminator with the same categorical "
+            f"code, but the generator has code_categories={generator.code_categories} and the "
+            f"discriminator {discriminator.code_categories}: construct both with "
+            f"code_categories=K (e.g. MLPGenerator and MLPDiscriminator)."
+        )
+    return weight
 
 
 def _check_scalar(value: Any, method: str, loss: GANLoss) -> None:

@@ -81,7 +81,7 @@ class SampleGrid(Callback):
         """The fixed noise, drawn now if there is none yet (or ``n`` or the latent size changed)."""
         if self.noise is None or tuple(self.noise.shape) != (self.n, generator.latent_dim):
             rng = torch.Generator().manual_seed(self.seed)
-            self.noise = torch.randn(self.n, generator.latent_dim, generator=rng)
+            self.noise = generator.sample_latent(self.n, generator=rng).cpu()
         return self.noise
 
     def on_fit_start(self, trainer: Trainer) -> None:

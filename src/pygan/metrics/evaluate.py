@@ -32,9 +32,9 @@ def sample_images(
 ) -> torch.Tensor:
     """Draw ``n`` images from ``generator`` (eval mode, no gradients) as a CPU tensor in [-1, 1].
 
-    The latent noise is drawn on the CPU from its own random number generator seeded with
-    ``seed``: the same noise every call on every device, and torch's global random state is
-    not touched.
+    The latent noise comes from :meth:`~pygan.Generator.sample_latent` with a CPU random
+    number generator of its own, seeded with ``seed``: the same noise every call on every
+    device, and torch's global random state is not touched.
 
     Example:
         >>> from pygan import MLPGenerator
@@ -45,11 +45,8 @@ def sample_images(
     """
     n = check_int("n", n)
     batch_size = check_int("batch_size", batch_size)
-    z = torch.randn(n, generator.latent_dim, generator=torch.Generator().manual_seed(seed))
-    device = generator.device
-    return torch.cat(
-        [generator.sample(len(c), z=c.to(device)).float().cpu() for c in z.split(batch_size)]
-    )
+    z = generator.sample_latent(n, generator=torch.Generator().manual_seed(seed))
+    return torch.cat([generator.sample(len(c), z=c).float().cpu() for c in z.split(batch_size)])
 
 
 def measure_images(

@@ -64,18 +64,70 @@ class Generator(nn.Module, metaclass=RecordsInitArgs):
         """The keyword arguments this generator was constructed with."""
         return init_args(self)
 
+    code_categories: int = 0
+    """How many categories the generator's categorical latent code has (InfoGAN); 0: none.
+
+    A generator with a code reads it from its latent vectors with :meth:`latent_code` and
+    makes images from that category; :class:`~pygan.Trainer` with ``info_weight > 0`` then
+    teaches it to make the category recognizable (see :class:`~pygan.MLPGenerator`).
+    """
+
+    def latent_code(self, z: torch.Tensor) -> torch.Tensor:
+        """The category of each latent vector's code: the argmax of its first
+        :attr:`code_categories` entries.
+
+        The latent vectors stay standard normal, so every sampler works unchanged, and the
+        categories come out uniform: each of the entries is equally likely to be the largest.
+
+        Args:
+            z: Latent vectors, shape ``(n, latent_dim)``.
+
+        Returns:
+            Category indices, shape ``(n,)``, dtype ``int64``.
+
+        Raises:
+            ValueError: The generator has no code (``code_categories`` is 0).
+
+        Example:
+            >>> from pygan import MLPGenerator
+            >>> g = MLPGenerator(latent_dim=8, output_shape=(1, 4, 4), hidden=(16,), code_categories=3)
+            >>> g.latent_code(torch.tensor([[0.1, 2.0, -1.0, 5.0, 0, 0, 0, 0]]))
+            tensor([1])
+        """
+        if not self.code_categories:
+            raise ValueError(
+                f"{type(self).__name__} has no categorical latent code (code_categories is 0)."
+            )
+        return z[:, : self.code_categories].argmax(dim=1)
+
     def sample_latent(self, n: int, *, generator: torch.Generator | None = None) -> torch.Tensor:
-        """Draw ``n`` standard normal latent vectors on the generator's device.
+        """Draw ``n`` latent vectors (standard normal here) on the generator's device.
+
+        Every part of pygan that needs noise for this generator (training, sample grids,
+        evaluation, ``pygan sample``) draws it here, so a subclass that overrides this method
+        (a categorical code, another prior) is trained and sampled on the same latent
+        distribution. An override draws from ``generator`` on that generator's device.
 
         Args:
             n: How many vectors.
-            generator: Optional random number generator (on the same device) to draw from.
+            generator: Optional random number generator to draw from. The noise is drawn on
+                its device, then moved to this generator's device: a seeded CPU generator
+                gives the same noise on every device.
 
         Returns:
-            A tensor of shape ``(n, latent_dim)``.
+            A tensor of shape ``(n, latent_dim)`` on :attr:`device`.
+
+        Example:
+            >>> from pygan import MLPGenerator
+            >>> g = MLPGenerator(latent_dim=8, output_shape=(1, 4, 4), hidden=(16,))
+            >>> a = g.sample_latent(3, generator=torch.Generator().manual_seed(0))
+            >>> b = g.sample_latent(3, generator=torch.Generator().manual_seed(0))
+            >>> a.shape, torch.equal(a, b)
+            (torch.Size([3, 8]), True)
         """
         n = check_int("n", n, minimum=0)
-        return torch.randn(n, self.latent_dim, device=self.device, generator=generator)
+        device = self.device if generator is None else generator.device
+        return torch.randn(n, self.latent_dim, device=device, generator=generator).to(self.device)
 
     @abc.abstractmethod
     def forward(self, z: torch.Tensor) -> torch.Tensor:
@@ -135,6 +187,11 @@ class Discriminator(nn.Module, metaclass=RecordsInitArgs):
     def config(self) -> dict:
         """The keyword arguments this discriminator was constructed with."""
         return init_args(self)
+
+    code_categories: int = 0
+    """How many categories the discriminator's code head predicts (InfoGAN's Q network); 0:
+    none. A discriminator with a code head returns ``(logits, code_logits)`` from
+    ``forward(x, with_code=True)``, the code logits of shape ``(n, code_categories)``."""
 
     @property
     def has_batch_statistics(self) -> bool:

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
-from pygan._validation import check_fraction, check_widths
+from pygan._validation import check_fraction, check_int, check_widths
 from pygan.models._layers import NORMS, Dropout, check_choice, make_activation
 from pygan.models.base import Discriminator, Generator
 from pygan.registry import DISCRIMINATORS, GENERATORS
@@ -50,15 +51,25 @@ class MLPGenerator(Generator):
         activation: ``relu``, ``leaky_relu``, ``elu``, ``gelu``, ``silu`` or ``tanh``.
         dropout: Dropout after each hidden activation, in [0, 1).
         norm: ``none``, ``batch``, ``layer`` or ``spectral``, after each hidden linear layer.
+        code_categories: A categorical latent code of this many categories (InfoGAN, Chen et
+            al. 2016); 0 (the default) for none. The first ``code_categories`` latent entries
+            carry it: they are replaced by the one-hot vector of their argmax
+            (:meth:`~pygan.Generator.latent_code`) before the first layer, so the code is
+            uniform over the categories and the latent vectors stay standard normal.
 
     Raises:
-        ValueError: A width is not positive, dropout is outside [0, 1), or an unknown
-            activation or norm name.
+        ValueError: A width is not positive, dropout is outside [0, 1), an unknown activation
+            or norm name, or ``code_categories`` is negative or more than ``latent_dim``.
 
     Example:
         >>> g = MLPGenerator(latent_dim=64, hidden=(512, 1024), activation="relu")
         >>> g(torch.randn(4, 64)).shape
         torch.Size([4, 1, 28, 28])
+        >>> coded = MLPGenerator(latent_dim=64, code_categories=10).eval()
+        >>> z = torch.randn(1, 64)
+        >>> same_code = torch.cat([z[:, :10] * 2, z[:, 10:]], dim=1)  # the argmax stays
+        >>> torch.equal(coded(z), coded(same_code))
+        True
     """
 
     def __init__(
@@ -69,11 +80,18 @@ class MLPGenerator(Generator):
         activation: str = "leaky_relu",
         dropout: float = 0.0,
         norm: str = "none",
+        code_categories: int = 0,
     ) -> None:
         super().__init__(latent_dim=latent_dim, output_shape=output_shape)
         widths = check_widths("hidden", hidden)
         dropout = check_fraction("dropout", dropout)
         check_choice("norm", norm, NORMS)
+        self.code_categories = check_int("code_categories", code_categories, minimum=0)
+        if self.code_categories > self.latent_dim:
+            raise ValueError(
+                f"code_categories ({self.code_categories}) must be at most latent_dim "
+                f"({self.latent_dim}): the code is carried by the first latent entries."
+            )
         out_features = int(torch.tensor(self.output_shape).prod())
         sizes = (self.latent_dim, *widths)
         last = nn.Linear(sizes[-1], out_features)
@@ -81,6 +99,9 @@ class MLPGenerator(Generator):
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         """Map ``(n, latent_dim)`` noise to ``(n, *output_shape)`` images in [-1, 1]."""
+        if self.code_categories:
+            code = F.one_hot(self.latent_code(z), self.code_categories).to(z.dtype)
+            z = torch.cat([code, z[:, self.code_categories :]], dim=1)
         return self.net(z).view(-1, *self.output_shape)
 
 
@@ -95,11 +116,17 @@ class MLPDiscriminator(Discriminator):
         dropout: Dropout after each hidden activation, in [0, 1).
         norm: ``none``, ``batch``, ``layer`` or ``spectral`` (spectral also wraps the last
             layer, which keeps the discriminator Lipschitz).
+        code_categories: Add a code head of this many categories (InfoGAN's Q network: a
+            linear layer on the last hidden layer, sharing the rest); 0 (the default) for
+            none. It must match the generator's ``code_categories``.
 
     Example:
         >>> d = MLPDiscriminator(hidden=(1024, 512), dropout=0.3)
         >>> d(torch.randn(4, 1, 28, 28)).shape
         torch.Size([4])
+        >>> q = MLPDiscriminator(hidden=(64,), code_categories=10)
+        >>> [t.shape for t in q(torch.randn(4, 1, 28, 28), with_code=True)]
+        [torch.Size([4]), torch.Size([4, 10])]
     """
 
     def __init__(
@@ -109,6 +136,7 @@ class MLPDiscriminator(Discriminator):
         activation: str = "leaky_relu",
         dropout: float = 0.3,
         norm: str = "none",
+        code_categories: int = 0,
     ) -> None:
         super().__init__(input_shape=input_shape)
         widths = check_widths("hidden", hidden)
@@ -120,7 +148,17 @@ class MLPDiscriminator(Discriminator):
         if norm == "spectral":
             last = spectral_norm(last)
         self.net = nn.Sequential(nn.Flatten(), *_mlp(sizes, activation, dropout, norm), last)
+        self.code_categories = check_int("code_categories", code_categories, minimum=0)
+        self.code_head = nn.Linear(sizes[-1], self.code_categories) if self.code_categories else None
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Map ``(n, *input_shape)`` images to ``(n,)`` logits."""
-        return self.net(x).squeeze(1)
+    def forward(
+        self, x: torch.Tensor, *, with_code: bool = False
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        """Map ``(n, *input_shape)`` images to ``(n,)`` logits; ``with_code=True`` also
+        returns the code head's ``(n, code_categories)`` logits."""
+        if not with_code:
+            return self.net(x).squeeze(1)
+        if self.code_head is None:
+            raise ValueError("This discriminator has no code head: construct it with code_categories > 0.")
+        features = self.net[:-1](x)
+        return self.net[-1](features).squeeze(1), self.code_head(features)
