@@ -15,6 +15,9 @@ Usage::
     python benchmarks/quality.py                                  # all recipes, 600 s each
     python benchmarks/quality.py --budget 120 --recipes examples/mnist_mlp.toml
     python benchmarks/quality.py --jobs 2 --threads 1             # two recipes at a time
+    python benchmarks/quality.py --recipes examples/mnist_mlp.toml --name mnist_mlp_infogan \
+        --set generator.code_categories=10 --set discriminator.code_categories=10 \
+        --set trainer.info_weight=0.1                             # a variant, as its own row
 
 A recipe is judged from its ``best.ckpt`` when its checkpoint callback keeps one (``monitor``:
 chosen by a figure measured on the training digits, never the test set), else from its last
@@ -53,17 +56,18 @@ DEFAULT_RECIPES = [
 DEFAULT_TEST = ROOT.parent / "shared" / "data" / "mnist"
 
 
-def recipe_name(path: str) -> str:
-    return Path(path).stem
+def recipe_name(path: str, args: argparse.Namespace) -> str:
+    """The recipe's row and run-directory name: ``--name``, else the config's file name."""
+    return args.name or Path(path).stem
 
 
 def train_and_judge(recipe: str, args: argparse.Namespace) -> dict[str, Any]:
     """Train one recipe within the budget and return its figures."""
-    name = recipe_name(recipe)
+    name = recipe_name(recipe, args)
     run_dir = Path(args.out) / name
     if run_dir.exists():
         shutil.rmtree(run_dir)
-    config = load_config(ROOT / recipe, overrides=["callbacks.progress_bar.refresh_every_n_steps=50"])
+    config = load_config(ROOT / recipe, overrides=[*args.set, "callbacks.progress_bar.refresh_every_n_steps=50"])
     run = config.build(run_dir)
     run.trainer.callbacks.insert(0, pygan.TimeLimit(minutes=args.budget / 60))
     started = time.perf_counter()
@@ -85,6 +89,7 @@ def train_and_judge(recipe: str, args: argparse.Namespace) -> dict[str, Any]:
     return {
         "recipe": name,
         "config": recipe,
+        "overrides": args.set,
         "epochs": len(history),
         "judged_epoch": pygan.load_checkpoint(judged)["epoch"],
         "stopped": stopped,
@@ -153,8 +158,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=None, help="torch threads per recipe")
     parser.add_argument("--jobs", type=int, default=1, help="recipes trained at the same time (one process each)")
     parser.add_argument("--reuse", action="store_true", help="keep recipes already judged in --out; train the rest")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a config value in every recipe, as `pygan train --set` does")
+    parser.add_argument("--name", help="the row's name (one recipe only); default: the config's file name")
     parser.add_argument("--single", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.name and len(args.recipes) != 1:
+        parser.error("--name needs exactly one recipe")
     if args.threads:
         torch.set_num_threads(args.threads)
     out = Path(args.out)
@@ -166,14 +176,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     default_classifier()  # train and cache the judge once, before recipes race for it
-    pending = [r for r in args.recipes if not (args.reuse and (out / f"{recipe_name(r)}.json").exists())]
+    pending = [r for r in args.recipes if not (args.reuse and (out / f"{recipe_name(r, args)}.json").exists())]
     running: list[subprocess.Popen[bytes]] = []
     while pending or running:
         while pending and len(running) < args.jobs:
             recipe = pending.pop(0)
-            (out / f"{recipe_name(recipe)}.json").unlink(missing_ok=True)
+            (out / f"{recipe_name(recipe, args)}.json").unlink(missing_ok=True)
             command = [sys.executable, __file__, "--single", "--recipes", recipe, "--budget",
                        str(args.budget), "--test", args.test, "--out", args.out]
+            command += [f"--set={o}" for o in args.set] + ([f"--name={args.name}"] if args.name else [])
             if args.threads:
                 command += ["--threads", str(args.threads)]
             print(f"training {recipe} (budget {args.budget:.0f} s)", file=sys.stderr, flush=True)
@@ -185,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"a recipe failed with exit code {process.returncode}", file=sys.stderr)
     results = []
     for recipe in args.recipes:
-        path = out / f"{recipe_name(recipe)}.json"
+        path = out / f"{recipe_name(recipe, args)}.json"
         if path.exists():
             results.append(json.loads(path.read_text()))
     (out / "results.json").write_text(json.dumps(results, indent=2))

@@ -56,15 +56,21 @@ def test_classic_config_trains_a_few_steps(path: Path, tmp_path: Path, capsys: p
     assert load_config(tmp_path / "run" / "config.toml") == load_config(path, overrides)
 
 
-def test_the_python_example_and_the_toml_are_the_same_run(mnist_mlp: ModuleType, tmp_path: Path) -> None:
-    config = load_config(EXAMPLES / "mnist_mlp.toml")
+# The toml's InfoGAN line (`pygan train examples/mnist_mlp.toml --set ...`), as mnist_mlp.py --infogan.
+INFOGAN_OVERRIDES = ["generator.code_categories=10", "discriminator.code_categories=10", "trainer.info_weight=0.1"]
+
+
+@pytest.mark.parametrize("infogan", [False, True], ids=["default", "infogan"])
+def test_the_python_example_and_the_toml_are_the_same_run(mnist_mlp: ModuleType, tmp_path: Path, infogan: bool) -> None:
+    config = load_config(EXAMPLES / "mnist_mlp.toml", INFOGAN_OVERRIDES if infogan else [])
+    recipe = mnist_mlp.INFOGAN if infogan else mnist_mlp.RECIPE
     from_toml = config.build(tmp_path / "toml").trainer
-    from_python = mnist_mlp.build_trainer(tmp_path / "py")
-    recipe = mnist_mlp.RECIPE
+    from_python = mnist_mlp.build_trainer(tmp_path / "py", recipe)
+    assert from_python.info_weight == (0.1 if infogan else 0.0)
     assert (config.trainer.epochs, config.trainer.batch_size) == (recipe.epochs, recipe.batch_size)
     assert from_toml.seed == from_python.seed and repr(from_toml.loss) == repr(from_python.loss)
     for a, b in [(from_toml.generator, from_python.generator), (from_toml.discriminator, from_python.discriminator)]:
-        assert repr(a) == repr(b)  # the same layers
+        assert repr(a) == repr(b) and a.code_categories == b.code_categories  # the same layers
         weights_a, weights_b = a.state_dict(), b.state_dict()
         assert all(torch.equal(weights_a[k], weights_b[k]) for k in weights_a)  # same seed, same start
     for a, b in [(from_toml.g_optimizer, from_python.g_optimizer), (from_toml.d_optimizer, from_python.d_optimizer)]:
@@ -78,7 +84,7 @@ def test_the_python_example_and_the_toml_are_the_same_run(mnist_mlp: ModuleType,
     assert all((a.every_n_epochs, a.n) == (b.every_n_epochs, b.n) for a, b in pairs if isinstance(a, Evaluation))
     assert all((a.monitor, a.mode) == (b.monitor, b.mode) for a, b in pairs if isinstance(a, ModelCheckpoint))
     assert all(a.every_n_epochs == b.every_n_epochs for a, b in pairs if isinstance(a, LossPlot))
-    assert from_toml.precision == from_python.precision
+    assert (from_toml.precision, from_toml.info_weight) == (from_python.precision, from_python.info_weight)
 
 
 def test_the_python_example_writes_its_run_directory(

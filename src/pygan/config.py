@@ -320,7 +320,7 @@ class RunConfig:
         >>> RunConfig.from_dict({**raw, "generator": {"name": "mlp", "hiden": [16]}})
         Traceback (most recent call last):
         ...
-        pygan.config.ConfigError: generator.hiden: Unknown mlp generator argument 'hiden'. Did you mean 'hidden'? Available: activation, dropout, hidden, latent_dim, norm, output_shape.
+        pygan.config.ConfigError: generator.hiden: Unknown mlp generator argument 'hiden'. Did you mean 'hidden'? Available: activation, code_categories, dropout, hidden, latent_dim, norm, output_shape.
     """
 
     generator: PartConfig
