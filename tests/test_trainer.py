@@ -417,3 +417,15 @@ def test_a_callback_can_end_the_run_early(tiny_models, tiny_data) -> None:
     g, d = tiny_models()
     history = Trainer(g, d, device="cpu", callbacks=[TwoEpochsOnly(), rec]).fit(tiny_data, epochs=5, batch_size=32)
     assert history["epoch"] == [1, 2] and rec.calls[-1] == "on_fit_end"
+
+
+@pytest.mark.parametrize("norm", ["none", "batch"])  # one joint pass over both, or two passes
+def test_the_discriminator_sees_the_real_batch_first(tiny_models, tiny_data, norm: str) -> None:
+    """Batch-norm statistics and dropout masks depend on the order; it is real, then generated."""
+    g, d = tiny_models(norm=norm)
+    passes: list[torch.Tensor] = []
+    d.register_forward_pre_hook(lambda module, args: passes.append(args[0].detach()))
+    Trainer(g, d, device="cpu", seed=0).fit(tiny_data, epochs=1, batch_size=96)
+    real = tiny_data.float() / 127.5 - 1
+    assert torch.equal(passes[0][:96].sort(0).values, real.sort(0).values)  # the shuffled batch
+    assert len(passes) == (2 if norm == "none" else 3)  # D step(s), then the generator's step

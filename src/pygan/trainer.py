@@ -469,8 +469,9 @@ class Trainer:
                     both, info = self._d_logits(self._d_forward, torch.cat([real, fake.detach()]), codes)
                     logits = both.view(2, n)
                 else:
+                    real_logits = self._d_forward(real).float()  # real first: batch-norm statistics
                     fake_logits, info = self._d_logits(self._d_forward, fake.detach(), codes)
-                    logits = torch.stack([self._d_forward(real).float(), fake_logits])
+                    logits = torch.stack([real_logits, fake_logits])
                 d_loss = loss.discriminator_loss(logits[0], logits[1], targets.real, targets.fake)
                 _check_scalar(d_loss, "discriminator_loss", loss)
                 penalty = loss.penalty(self.discriminator, real, fake.detach())
