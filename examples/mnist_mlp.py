@@ -24,7 +24,7 @@ from pathlib import Path
 
 import torch
 
-from pygan import DATASETS, ImageDataset, MLPDiscriminator, MLPGenerator, Trainer
+from pygan import DATASETS, ImageDataset, InfoTerm, MLPDiscriminator, MLPGenerator, Trainer
 from pygan.callbacks import (
     EMA,
     CSVLogger,
@@ -107,7 +107,7 @@ def build_trainer(out: Path, r: Recipe = RECIPE) -> Trainer:
         hidden=r.d_hidden,
         activation=r.activation,
         dropout=r.d_dropout,
-        code_categories=r.code_categories if r.info_weight else 0,
+        heads={"code": r.code_categories} if r.info_weight else None,
     )
     callbacks = [
         TimeLimit(minutes=r.minutes),
@@ -127,7 +127,7 @@ def build_trainer(out: Path, r: Recipe = RECIPE) -> Trainer:
         g_lr=r.g_lr,  # both networks: Adam with these learning rates and betas
         d_lr=r.d_lr,
         betas=r.betas,
-        info_weight=r.info_weight,
+        terms=[InfoTerm(weight=r.info_weight)] if r.info_weight else [],
         callbacks=callbacks,
         seed=r.seed,
         precision=r.precision,

@@ -56,9 +56,11 @@ from pygan.registry import (
     DISCRIMINATORS,
     GENERATORS,
     LOSSES,
+    TERMS,
     Registry,
     UnknownNameError,
 )
+from pygan.terms import GradientPenalty, InfoTerm, LossTerm, R1Penalty, Step
 from pygan.trainer import History, NonFiniteLossError, Trainer
 
 __all__ = [
@@ -77,12 +79,15 @@ __all__ = [
     "Discriminator",
     "GANLoss",
     "Generator",
+    "GradientPenalty",
     "HingeLoss",
     "History",
     "ImageDataset",
+    "InfoTerm",
     "LabelSmoothing",
     "LeastSquaresLoss",
     "LossPlot",
+    "LossTerm",
     "MLPDiscriminator",
     "MLPGenerator",
     "MinimaxLoss",
@@ -90,8 +95,11 @@ __all__ = [
     "NonFiniteLossError",
     "NonSaturatingLoss",
     "ProgressBar",
+    "R1Penalty",
     "Registry",
     "SampleGrid",
+    "Step",
+    "TERMS",
     "Targets",
     "TensorBoardLogger",
     "TimeLimit",

@@ -268,7 +268,6 @@ class TrainerConfig:
     epochs: int
     batch_size: int = _FIT["batch_size"].default
     d_steps: int = _TRAINER["d_steps"].default
-    info_weight: float = _TRAINER["info_weight"].default
     seed: int | None = _TRAINER["seed"].default
     device: str = _TRAINER["device"].default
     precision: str = _TRAINER["precision"].default
@@ -293,7 +292,6 @@ _TRAINER_CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "epochs": check_int,
     "batch_size": check_int,
     "d_steps": check_int,
-    "info_weight": check_nonnegative_float,
     "seed": lambda key, value: check_int(key, value, minimum=0),
     "device": _check_str,
     "precision": lambda key, value: check_choice(key, value, PRECISIONS),
@@ -419,7 +417,6 @@ class RunConfig:
                 loss,
                 **_optimizer_arguments(self.optimizers),
                 d_steps=t.d_steps,
-                info_weight=t.info_weight,
                 callbacks=callbacks,
                 device=t.device,
                 seed=t.seed,

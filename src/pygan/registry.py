@@ -6,8 +6,8 @@ Each kind of part has one :class:`Registry`. Parts register where they are defin
     class HingeLoss(GANLoss): ...
 
 Other packages add parts without touching pygan through entry points in the groups
-``pygan.generators``, ``pygan.discriminators``, ``pygan.losses``, ``pygan.callbacks`` and
-``pygan.datasets``. Plugins load lazily, the first time a registry is asked for a name;
+``pygan.generators``, ``pygan.discriminators``, ``pygan.losses``, ``pygan.terms``,
+``pygan.callbacks`` and ``pygan.datasets``. Plugins load lazily, the first time a registry is asked for a name;
 ``import pygan`` never imports them (so that first lookup pays their import time, once). A plugin that fails to load gives a warning naming it
 and the rest keeps working; ``PYGAN_DISABLE_PLUGIN_AUTOLOAD=1`` turns plugin loading off.
 """
@@ -30,6 +30,7 @@ __all__ = [
     "LOSSES",
     "PLUGIN_AUTOLOAD_ENV",
     "Registry",
+    "TERMS",
     "UnknownNameError",
 ]
 
@@ -235,3 +236,7 @@ CALLBACKS: Registry[Any] = Registry("callback", group="pygan.callbacks")
 DATASETS: Registry[Any] = Registry("dataset", group="pygan.datasets")
 """Dataset factories by name (``mnist``, ``mnist_5k``, ``fashion_mnist``, ``csv``,
 ``image_folder``)."""
+
+TERMS: Registry[Any] = Registry("loss term", group="pygan.terms")
+"""Loss-term classes by name: GAN variants added to a step's updates (``info``,
+``gradient_penalty``, ``r1``, ...)."""

@@ -11,23 +11,22 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from pygan import _distributed as dist
-from pygan._validation import check_bool, check_int, check_nonnegative_float, check_path, check_positive_float
+from pygan._validation import check_bool, check_int, check_path, check_positive_float
 from pygan.callbacks.base import HOOKS, Callback, Targets
 from pygan.data.loader import BatchSource, make_batches
 from pygan.losses.base import GANLoss
 from pygan.models.base import Discriminator, Generator
 from pygan.registry import LOSSES
+from pygan.terms.base import LossTerm, Step
 
 __all__ = ["History", "NonFiniteLossError", "Trainer", "resolve_device"]
 
 OptimizerSpec = torch.optim.Optimizer | Callable[[Iterable[nn.Parameter]], torch.optim.Optimizer]
 
 PRECISIONS = ("32", "bf16", "16")
-_LOG_KEYS = ("d_loss", "g_loss", "d_real", "d_fake")
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -135,14 +134,10 @@ class Trainer:
         d_lr: Learning rate of the default discriminator optimizer.
         betas: Adam's betas for both default optimizers (DCGAN's (0.5, 0.999)).
         d_steps: Discriminator updates per generator update (the "k" of Goodfellow et al.).
-        info_weight: Weight of InfoGAN's mutual-information term (Chen et al. 2016); 0 (the
-            default) turns it off. Above 0 the generator and discriminator need a categorical
-            latent code of the same size (``code_categories``, e.g. of
-            :class:`~pygan.MLPGenerator` and :class:`~pygan.MLPDiscriminator`): both
-            updates then add ``info_weight`` times the cross-entropy of the discriminator's
-            code head on generated images against the codes they were made from, which
-            teaches the generator to make each category recognizable. ``d_loss`` and
-            ``g_loss`` include the term.
+        terms: :class:`~pygan.LossTerm` s added to the updates (GAN variants such as
+            InfoGAN's ``info`` term or a ``gradient_penalty``), after those the loss brings
+            itself (:meth:`~pygan.GANLoss.terms`). Each term's weighted value is a figure of
+            the epoch (``d_<name>``, ``g_<name>``); ``d_loss`` and ``g_loss`` include them.
         callbacks: Callbacks, called in this order.
         device: ``"auto"`` (cuda, then mps, then cpu) or a device name.
         seed: Seeds torch's random number generator at the start of ``fit`` and the data
@@ -186,7 +181,7 @@ class Trainer:
         d_lr: float = 2e-4,
         betas: tuple[float, float] = (0.5, 0.999),
         d_steps: int = 1,
-        info_weight: float = 0.0,
+        terms: Sequence[LossTerm] = (),
         callbacks: Sequence[Callback] = (),
         device: str | torch.device = "auto",
         seed: int | None = None,
@@ -215,7 +210,9 @@ class Trainer:
         if not isinstance(self.loss, GANLoss):
             raise TypeError(f"loss must be a GANLoss or a registered name, got {loss!r}.")
         self.d_steps = check_int("d_steps", d_steps)
-        self.info_weight = _check_info_weight(info_weight, generator, discriminator)
+        self.terms = [*self.loss.terms(), *_check_terms(terms)]
+        for term in self.terms:
+            term.setup(generator, discriminator)
         self.g_lr = check_positive_float("g_lr", g_lr)
         self.d_lr = check_positive_float("d_lr", d_lr)
         if (
@@ -264,6 +261,9 @@ class Trainer:
         self._d_forward = maybe_compile(dist.wrap(self.discriminator, self.device))
         self._d_frozen_forward = maybe_compile(self.discriminator)
         self._joint_d_pass = not discriminator.has_batch_statistics
+        self._heads_needed = any(term.needs_heads for term in self.terms)
+        self._g_real_logits = self.loss.needs_real_logits or any(t.needs_real_logits for t in self.terms)
+        self._log_keys = ("d_loss", "g_loss", *_term_keys(self.terms), "d_real", "d_fake")
         self._scalers = {
             "g": torch.amp.GradScaler("cuda", enabled=precision == "16"),
             "d": torch.amp.GradScaler("cuda", enabled=precision == "16"),
@@ -459,27 +459,20 @@ class Trainer:
         for i, real in enumerate(reals):
             n = real.shape[0]
             z = self.generator.sample_latent(n)
-            codes = self.generator.latent_code(z) if self.info_weight else None
             with torch.set_grad_enabled(i == len(reals) - 1), self._autocast():
                 fake = self._g_forward(z)
             targets = Targets(real=1.0, fake=0.0, batch_size=n, device=self.device)
             self._dispatch("on_discriminator_step", targets)
             with self._autocast():
-                if self._joint_d_pass:
-                    both, info = self._d_logits(self._d_forward, torch.cat([real, fake.detach()]), codes)
-                    logits = both.view(2, n)
-                else:
-                    real_logits = self._d_forward(real).float()  # real first: batch-norm statistics
-                    fake_logits, info = self._d_logits(self._d_forward, fake.detach(), codes)
-                    logits = torch.stack([real_logits, fake_logits])
-                d_loss = loss.discriminator_loss(logits[0], logits[1], targets.real, targets.fake)
+                d_step = self._discriminate("discriminator", self._d_forward, real, fake.detach(), z, True)
+                d_loss = loss.discriminator_loss(d_step.real_logits, d_step.fake_logits, targets.real, targets.fake)
                 _check_scalar(d_loss, "discriminator_loss", loss)
-                penalty = loss.penalty(self.discriminator, real, fake.detach())
+                penalty = loss.penalty(self.discriminator, real, d_step.fake)
                 if penalty is not None:
                     d_loss = d_loss + penalty
-                if info is not None:
-                    d_loss = d_loss + info
+                d_loss, d_terms = self._add_terms(d_loss, d_step)
             self._update(self.d_optimizer, d_loss, "d")
+        logits = torch.stack([d_step.real_logits, d_step.fake_logits])  # type: ignore[list-item]
 
         # D is frozen for the generator's step: its weight gradients are neither computed
         # nor (under DDP, where this call bypasses the wrapper) synchronized.
@@ -487,35 +480,90 @@ class Trainer:
             p.requires_grad_(False)
         try:
             with self._autocast():
-                fake_logits, info = self._d_logits(self._d_frozen_forward, fake, codes)
-                g_loss = loss.generator_loss(fake_logits)
+                g_step = self._discriminate("generator", self._d_frozen_forward, real, fake, z, self._g_real_logits)
+                if loss.needs_real_logits:
+                    g_loss = loss.generator_loss(g_step.fake_logits, real_logits=g_step.real_logits)
+                else:
+                    g_loss = loss.generator_loss(g_step.fake_logits)
                 _check_scalar(g_loss, "generator_loss", loss)
-                if info is not None:
-                    g_loss = g_loss + info
+                g_loss, g_terms = self._add_terms(g_loss, g_step)
             self._update(self.g_optimizer, g_loss, "g")
         finally:
             for p in self._d_trainable:
                 p.requires_grad_(True)
 
-        with torch.no_grad():  # d_loss, g_loss, D(x), D(G(z)): four ops, no sync
-            figures = torch.cat([torch.stack([d_loss, g_loss]).float(), logits.sigmoid().mean(1)])
+        with torch.no_grad():  # d_loss, g_loss, D(x), D(G(z)), the terms: no sync
+            figures = torch.cat([torch.stack([d_loss.float(), g_loss.float(), *d_terms, *g_terms]), logits.sigmoid().mean(1)])
         self._window.append(figures)
         if self.skip_nonfinite_steps or len(self._window) >= self.log_every_n_steps:
             self._flush_window()
-        logs: dict[str, Any] = dict(zip(_LOG_KEYS, figures.unbind()))
+        logs: dict[str, Any] = dict(zip(self._log_keys, figures.unbind()))
         logs.update(epoch=self.epoch, step=self.global_step + 1)
         return logs
 
-    def _d_logits(
-        self, forward: Callable[..., Any], images: torch.Tensor, codes: torch.Tensor | None
-    ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """D's float logits of ``images`` and, given the ``codes`` of the generated images
-        (the last ``len(codes)``), the weighted InfoGAN term; else ``None`` for it."""
-        if codes is None:
-            return forward(images).float(), None
-        logits, code_logits = forward(images, with_code=True)
-        info = F.cross_entropy(code_logits[-len(codes) :].float(), codes)
-        return logits.float(), self.info_weight * info
+    def _discriminate(
+        self,
+        phase: str,
+        forward: Callable[..., Any],
+        real: torch.Tensor,
+        fake: torch.Tensor,
+        z: torch.Tensor,
+        with_real: bool,
+    ) -> Step:
+        """Run the discriminator over the generated images (and the real ones, when
+        ``with_real``: as one batch unless it has batch statistics, real first), with the
+        heads the terms read, and gather what the update's terms may need."""
+        heads = self._heads_needed
+        n = real.shape[0]
+
+        def run(images: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+            if not heads:
+                return forward(images).float(), {}
+            logits, outputs = forward(images, heads=True)
+            return logits.float(), outputs
+
+        real_logits, real_heads = None, {}
+        if with_real and self._joint_d_pass:
+            both, outputs = run(torch.cat([real, fake]))
+            real_logits, fake_logits = both.view(2, n).unbind()
+            real_heads = {name: out[:n] for name, out in outputs.items()}
+            fake_heads = {name: out[n:] for name, out in outputs.items()}
+        else:
+            if with_real:
+                real_logits, real_heads = run(real)  # real first: batch-norm statistics
+            fake_logits, fake_heads = run(fake)
+        return Step(
+            phase,  # type: ignore[arg-type]
+            real=real,
+            fake=fake,
+            z=z,
+            real_labels=None,
+            fake_labels=None,
+            real_logits=real_logits,
+            fake_logits=fake_logits,
+            generator=self.generator,
+            discriminator=self.discriminator,
+            trainer=self,
+            real_heads=real_heads,
+            fake_heads=fake_heads,
+        )
+
+    def _add_terms(self, total: torch.Tensor, step: Step) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """``total`` plus each term's weighted value in this update, and those values."""
+        values = []
+        for term in self.terms:
+            if not _defines(term, step.phase):
+                continue
+            method = term.discriminator_term if step.phase == "discriminator" else term.generator_term
+            value = method(step)
+            if value is None:
+                values.append(torch.zeros((), device=self.device))
+                continue
+            _check_term_value(value, term, method.__name__)
+            weighted = term.weight * value
+            total = total + weighted
+            values.append(weighted.detach().float())
+        return total, values
 
     def _update(self, optimizer: torch.optim.Optimizer, loss: torch.Tensor, which: str) -> None:
         optimizer.zero_grad(set_to_none=True)
@@ -549,7 +597,7 @@ class Trainer:
             d_loss, g_loss = figures[:2]
             bad_gradient = self._bad_gradients.pop(first_step + row, None)
             if math.isfinite(d_loss) and math.isfinite(g_loss) and not bad_gradient:
-                for key, value in zip(_LOG_KEYS, figures):
+                for key, value in zip(self._log_keys, figures):
                     self._epoch_sums[key] = self._epoch_sums.get(key, 0.0) + value
                 self._epoch_steps += 1
                 continue
@@ -580,7 +628,7 @@ class Trainer:
 
     def _epoch_means(self) -> dict[str, float]:
         steps = max(self._epoch_steps, 1)
-        return {key: self._epoch_sums.get(key, float("nan")) / steps for key in _LOG_KEYS}
+        return {key: self._epoch_sums.get(key, float("nan")) / steps for key in self._log_keys}
 
     def _settle(self, error: BaseException) -> BaseException:
         """Bring the step figures up to date after ``error``; return the error to report
@@ -703,17 +751,50 @@ def _chunks(batches: Iterator[torch.Tensor], size: int) -> Iterator[list[torch.T
         yield chunk
 
 
-def _check_info_weight(weight: Any, generator: Generator, discriminator: Discriminator) -> float:
-    """``info_weight`` as a float >= 0; above 0, both networks must share a categorical code."""
-    weight = check_nonnegative_float("info_weight", weight)
-    if weight and not (generator.code_categories and generator.code_categories == discriminator.code_categories):
-        raise ValueError(
-            f"info_weight > 0 needs a generator and a discriminator with the same categorical "
-            f"code, but the generator has code_categories={generator.code_categories} and the "
-            f"discriminator {discriminator.code_categories}: construct both with "
-            f"code_categories=K (e.g. MLPGenerator and MLPDiscriminator)."
+def _check_terms(terms: Any) -> list[LossTerm]:
+    if isinstance(terms, LossTerm) or not isinstance(terms, Iterable):
+        raise TypeError(
+            f"Expected terms to be a list of pygan LossTerms such as [InfoTerm(weight=0.1)], got "
+            f"{type(terms).__name__}."
         )
-    return weight
+    terms = list(terms)
+    for term in terms:
+        if not isinstance(term, LossTerm):
+            raise TypeError(
+                f"terms must be pygan LossTerms (subclass pygan.LossTerm, or name a registered "
+                f"one in a config), got {type(term).__name__}: {term!r:.80}."
+            )
+    return terms
+
+
+def _defines(term: LossTerm, phase: str) -> bool:
+    """Whether ``term`` overrides the method of ``phase``'s update."""
+    method = "discriminator_term" if phase == "discriminator" else "generator_term"
+    return getattr(type(term), method) is not getattr(LossTerm, method)
+
+
+def _term_keys(terms: Sequence[LossTerm]) -> list[str]:
+    """The figure names of the terms' values: ``d_<name>`` for each discriminator side, then
+    ``g_<name>`` for each generator side (``_2``, ``_3`` ... for repeated names)."""
+    keys: list[str] = []
+    for prefix, phase in (("d", "discriminator"), ("g", "generator")):
+        for term in terms:
+            if _defines(term, phase):
+                key, count = f"{prefix}_{term.name}", 1
+                while key in keys:
+                    count += 1
+                    key = f"{prefix}_{term.name}_{count}"
+                keys.append(key)
+    return keys
+
+
+def _check_term_value(value: Any, term: LossTerm, method: str) -> None:
+    if not isinstance(value, torch.Tensor) or value.dim() != 0:
+        shape = tuple(value.shape) if isinstance(value, torch.Tensor) else type(value).__name__
+        raise ValueError(
+            f"{type(term).__name__}.{method} must return a scalar tensor or None (reduce with "
+            f".mean()), got {shape}."
+        )
 
 
 def _check_scalar(value: Any, method: str, loss: GANLoss) -> None:

@@ -9,6 +9,7 @@ import torch
 
 from pygan._init_args import RecordsInitArgs, init_args
 from pygan.models.base import Discriminator
+from pygan.terms.base import LossTerm
 
 __all__ = ["GANLoss", "Target"]
 
@@ -22,7 +23,11 @@ class GANLoss(metaclass=RecordsInitArgs):
     returning a scalar tensor to minimize. Override :meth:`penalty` to add a discriminator
     regularizer (the Wasserstein loss adds its gradient penalty there). Set
     ``uses_targets = False`` on losses that ignore the real/fake targets (hinge, Wasserstein),
-    so label smoothing can warn that it has no effect.
+    so label smoothing can warn that it has no effect. A loss whose generator side compares
+    generated with real images (the relativistic losses) sets ``needs_real_logits = True``:
+    the Trainer then computes the real images' logits in the generator's update too and
+    passes them as ``generator_loss(fake_logits, real_logits=...)``; the other losses are
+    called as ``generator_loss(fake_logits)`` and pay nothing for it.
 
     Example:
         >>> import torch.nn.functional as F
@@ -37,6 +42,7 @@ class GANLoss(metaclass=RecordsInitArgs):
     """
 
     uses_targets: ClassVar[bool] = True
+    needs_real_logits: ClassVar[bool] = False
 
     @property
     def config(self) -> dict:
@@ -62,13 +68,27 @@ class GANLoss(metaclass=RecordsInitArgs):
 
     @abc.abstractmethod
     def generator_loss(self, fake_logits: torch.Tensor) -> torch.Tensor:
-        """Return the generator's loss (a scalar) for logits of generated images."""
+        """Return the generator's loss (a scalar) for logits of generated images.
+
+        A loss with ``needs_real_logits = True`` takes ``real_logits`` too:
+        ``generator_loss(self, fake_logits, real_logits)``.
+        """
 
     def penalty(
         self, discriminator: Discriminator, real: torch.Tensor, fake: torch.Tensor
     ) -> torch.Tensor | None:
-        """Return a regularizer added to the discriminator loss, or ``None`` (the default)."""
+        """Return a regularizer added to the discriminator loss, or ``None`` (the default).
+
+        A penalty written as a :class:`~pygan.LossTerm` (returned by :meth:`terms`) shows in
+        the epoch's figures under its own name; one returned here is part of ``d_loss``.
+        """
         return None
+
+    def terms(self) -> list[LossTerm]:
+        """The loss terms this loss brings with it, added before the Trainer's own ``terms``
+        (the Wasserstein loss's gradient penalty, the ``r1_weight`` shortcut's R1 term);
+        none by default."""
+        return []
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.config.items())

@@ -7,8 +7,9 @@ import torch
 from pygan import functional as PF
 from pygan._validation import check_positive_float
 from pygan.losses.base import GANLoss, Target
-from pygan.models.base import Discriminator
 from pygan.registry import LOSSES
+from pygan.terms.base import LossTerm
+from pygan.terms.penalties import GradientPenalty, R1Penalty
 
 __all__ = [
     "HingeLoss",
@@ -28,13 +29,9 @@ class _R1Penalized(GANLoss):
     def __init__(self, r1_weight: float = 0.0) -> None:
         self.r1_weight = 0.0 if r1_weight == 0 else check_positive_float("r1_weight", r1_weight)
 
-    def penalty(
-        self, discriminator: Discriminator, real: torch.Tensor, fake: torch.Tensor
-    ) -> torch.Tensor | None:
-        """``r1_weight / 2 * E||∇D(x)||²`` on the real images, or ``None`` when ``r1_weight`` is 0."""
-        if self.r1_weight == 0:
-            return None
-        return self.r1_weight / 2 * PF.r1_penalty(discriminator, real)
+    def terms(self) -> list[LossTerm]:
+        """The :class:`~pygan.terms.R1Penalty` of weight ``r1_weight``, if it is above 0."""
+        return [R1Penalty(self.r1_weight)] if self.r1_weight else []
 
 
 @LOSSES.register("minimax")
@@ -180,10 +177,6 @@ class WassersteinLoss(GANLoss):
         """``-E D(G(z))``."""
         return PF.wasserstein_generator_loss(fake_logits)
 
-    def penalty(
-        self, discriminator: Discriminator, real: torch.Tensor, fake: torch.Tensor
-    ) -> torch.Tensor | None:
-        """``gp_weight * E(||∇D(x̂)|| - 1)²``, or ``None`` when ``gp_weight`` is 0."""
-        if self.gp_weight == 0:
-            return None
-        return self.gp_weight * PF.gradient_penalty(discriminator, real, fake)
+    def terms(self) -> list[LossTerm]:
+        """The :class:`~pygan.terms.GradientPenalty` of weight ``gp_weight``, if it is above 0."""
+        return [GradientPenalty(self.gp_weight)] if self.gp_weight else []

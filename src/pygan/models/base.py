@@ -64,42 +64,6 @@ class Generator(nn.Module, metaclass=RecordsInitArgs):
         """The keyword arguments this generator was constructed with."""
         return init_args(self)
 
-    code_categories: int = 0
-    """How many categories the generator's categorical latent code has (InfoGAN); 0: none.
-
-    A generator with a code reads it from its latent vectors with :meth:`latent_code` and
-    makes images from that category; :class:`~pygan.Trainer` with ``info_weight > 0`` then
-    teaches it to make the category recognizable (see :class:`~pygan.MLPGenerator`).
-    """
-
-    def latent_code(self, z: torch.Tensor) -> torch.Tensor:
-        """The category of each latent vector's code: the argmax of its first
-        :attr:`code_categories` entries.
-
-        The latent vectors stay standard normal, so every sampler works unchanged, and the
-        categories come out uniform: each of the entries is equally likely to be the largest.
-
-        Args:
-            z: Latent vectors, shape ``(n, latent_dim)``.
-
-        Returns:
-            Category indices, shape ``(n,)``, dtype ``int64``.
-
-        Raises:
-            ValueError: The generator has no code (``code_categories`` is 0).
-
-        Example:
-            >>> from pygan import MLPGenerator
-            >>> g = MLPGenerator(latent_dim=8, output_shape=(1, 4, 4), hidden=(16,), code_categories=3)
-            >>> g.latent_code(torch.tensor([[0.1, 2.0, -1.0, 5.0, 0, 0, 0, 0]]))
-            tensor([1])
-        """
-        if not self.code_categories:
-            raise ValueError(
-                f"{type(self).__name__} has no categorical latent code (code_categories is 0)."
-            )
-        return z[:, : self.code_categories].argmax(dim=1)
-
     def sample_latent(self, n: int, *, generator: torch.Generator | None = None) -> torch.Tensor:
         """Draw ``n`` latent vectors (standard normal here) on the generator's device.
 
@@ -158,7 +122,9 @@ class Discriminator(nn.Module, metaclass=RecordsInitArgs):
     """Scores images: one raw logit per image (higher means "real").
 
     Subclass contract: call ``super().__init__(input_shape=...)`` and write :meth:`forward`
-    returning logits of shape ``(n,)``, not probabilities.
+    returning logits of shape ``(n,)``, not probabilities. A discriminator with auxiliary
+    outputs (a class or code head) declares them in :attr:`head_names` and returns them from
+    ``forward(x, heads=True)``.
 
     Args:
         input_shape: Shape of one image, channels first, e.g. ``(1, 28, 28)``.
@@ -188,10 +154,21 @@ class Discriminator(nn.Module, metaclass=RecordsInitArgs):
         """The keyword arguments this discriminator was constructed with."""
         return init_args(self)
 
-    code_categories: int = 0
-    """How many categories the discriminator's code head predicts (InfoGAN's Q network); 0:
-    none. A discriminator with a code head returns ``(logits, code_logits)`` from
-    ``forward(x, with_code=True)``, the code logits of shape ``(n, code_categories)``."""
+    @property
+    def head_names(self) -> tuple[str, ...]:
+        """The names of the discriminator's auxiliary heads; ``()`` (the default) for none.
+
+        A head is an extra output computed from the same pass as the logits: InfoGAN's code
+        head (``"code"``), ACGAN's class head (``"class"``), or any a subclass defines. A
+        discriminator with heads lists them here and accepts ``forward(x, heads=True)``,
+        returning ``(logits, {name: tensor})`` with one tensor per head, batch first. The
+        Trainer asks for heads only when a :class:`~pygan.LossTerm` reads them
+        (``needs_heads``), and checks the names when it is built; without heads it calls
+        ``forward(x)``, so a discriminator without heads never sees the argument.
+        :class:`~pygan.MLPDiscriminator` takes ``heads={"code": 10}``: a linear head of
+        that size on its last hidden layer.
+        """
+        return ()
 
     @property
     def has_batch_statistics(self) -> bool:

@@ -7,7 +7,7 @@ dropout, normalization, latent size and image shape are all arguments.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -54,8 +54,10 @@ class MLPGenerator(Generator):
         code_categories: A categorical latent code of this many categories (InfoGAN, Chen et
             al. 2016); 0 (the default) for none. The first ``code_categories`` latent entries
             carry it: they are replaced by the one-hot vector of their argmax
-            (:meth:`~pygan.Generator.latent_code`) before the first layer, so the code is
-            uniform over the categories and the latent vectors stay standard normal.
+            (:meth:`latent_code`) before the first layer, so the code is uniform over the
+            categories and the latent vectors stay standard normal. The ``info`` loss term
+            (:class:`~pygan.terms.InfoTerm`) teaches the generator to make each category
+            recognizable.
 
     Raises:
         ValueError: A width is not positive, dropout is outside [0, 1), an unknown activation
@@ -97,6 +99,31 @@ class MLPGenerator(Generator):
         last = nn.Linear(sizes[-1], out_features)
         self.net = nn.Sequential(*_mlp(sizes, activation, dropout, norm), last, nn.Tanh())
 
+    def latent_code(self, z: torch.Tensor) -> torch.Tensor:
+        """The category of each latent vector's code: the argmax of its first
+        ``code_categories`` entries.
+
+        Each of those entries is equally likely to be the largest, so the categories come
+        out uniform while the latent vectors stay standard normal.
+
+        Args:
+            z: Latent vectors, shape ``(n, latent_dim)``.
+
+        Returns:
+            Category indices, shape ``(n,)``, dtype ``int64``.
+
+        Raises:
+            ValueError: The generator has no code (``code_categories`` is 0).
+
+        Example:
+            >>> g = MLPGenerator(latent_dim=8, output_shape=(1, 4, 4), hidden=(16,), code_categories=3)
+            >>> g.latent_code(torch.tensor([[0.1, 2.0, -1.0, 5.0, 0, 0, 0, 0]]))
+            tensor([1])
+        """
+        if not self.code_categories:
+            raise ValueError(f"{type(self).__name__} has no categorical latent code (code_categories is 0).")
+        return z[:, : self.code_categories].argmax(dim=1)
+
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         """Map ``(n, latent_dim)`` noise to ``(n, *output_shape)`` images in [-1, 1]."""
         if self.code_categories:
@@ -116,17 +143,19 @@ class MLPDiscriminator(Discriminator):
         dropout: Dropout after each hidden activation, in [0, 1).
         norm: ``none``, ``batch``, ``layer`` or ``spectral`` (spectral also wraps the last
             layer, which keeps the discriminator Lipschitz).
-        code_categories: Add a code head of this many categories (InfoGAN's Q network: a
-            linear layer on the last hidden layer, sharing the rest); 0 (the default) for
-            none. It must match the generator's ``code_categories``.
+        heads: Auxiliary heads by name and output size, e.g. ``{"code": 10}`` for InfoGAN's
+            code head (the ``info`` term's Q network): each is a linear layer on the last
+            hidden layer, sharing the rest; ``forward(x, heads=True)`` returns them (see
+            :attr:`~pygan.Discriminator.head_names`). None by default.
 
     Example:
         >>> d = MLPDiscriminator(hidden=(1024, 512), dropout=0.3)
         >>> d(torch.randn(4, 1, 28, 28)).shape
         torch.Size([4])
-        >>> q = MLPDiscriminator(hidden=(64,), code_categories=10)
-        >>> [t.shape for t in q(torch.randn(4, 1, 28, 28), with_code=True)]
-        [torch.Size([4]), torch.Size([4, 10])]
+        >>> q = MLPDiscriminator(hidden=(64,), heads={"code": 10})
+        >>> logits, heads = q(torch.randn(4, 1, 28, 28), heads=True)
+        >>> logits.shape, {name: head.shape for name, head in heads.items()}
+        (torch.Size([4]), {'code': torch.Size([4, 10])})
     """
 
     def __init__(
@@ -136,7 +165,7 @@ class MLPDiscriminator(Discriminator):
         activation: str = "leaky_relu",
         dropout: float = 0.3,
         norm: str = "none",
-        code_categories: int = 0,
+        heads: Mapping[str, int] | None = None,
     ) -> None:
         super().__init__(input_shape=input_shape)
         widths = check_widths("hidden", hidden)
@@ -148,17 +177,30 @@ class MLPDiscriminator(Discriminator):
         if norm == "spectral":
             last = spectral_norm(last)
         self.net = nn.Sequential(nn.Flatten(), *_mlp(sizes, activation, dropout, norm), last)
-        self.code_categories = check_int("code_categories", code_categories, minimum=0)
-        self.code_head = nn.Linear(sizes[-1], self.code_categories) if self.code_categories else None
+        self.heads = nn.ModuleDict(
+            {name: nn.Linear(sizes[-1], size) for name, size in _check_heads(heads).items()}
+        )
+
+    @property
+    def head_names(self) -> tuple[str, ...]:
+        """The names of the heads given as ``heads``."""
+        return tuple(self.heads)
 
     def forward(
-        self, x: torch.Tensor, *, with_code: bool = False
-    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
-        """Map ``(n, *input_shape)`` images to ``(n,)`` logits; ``with_code=True`` also
-        returns the code head's ``(n, code_categories)`` logits."""
-        if not with_code:
+        self, x: torch.Tensor, *, heads: bool = False
+    ) -> torch.Tensor | tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """Map ``(n, *input_shape)`` images to ``(n,)`` logits; ``heads=True`` also returns
+        each head's ``(n, size)`` outputs by name."""
+        if not heads:
             return self.net(x).squeeze(1)
-        if self.code_head is None:
-            raise ValueError("This discriminator has no code head: construct it with code_categories > 0.")
         features = self.net[:-1](x)
-        return self.net[-1](features).squeeze(1), self.code_head(features)
+        return self.net[-1](features).squeeze(1), {name: head(features) for name, head in self.heads.items()}
+
+
+def _check_heads(heads: Mapping[str, int] | None) -> dict[str, int]:
+    """``heads`` as a dict of names to positive sizes."""
+    if heads is None:
+        return {}
+    if not isinstance(heads, Mapping) or not all(isinstance(name, str) and name for name in heads):
+        raise TypeError(f'Expected heads to be a mapping of names to sizes, like {{"code": 10}}, got {heads!r}.')
+    return {name: check_int(f"heads[{name!r}]", size) for name, size in heads.items()}
