@@ -1,116 +1,61 @@
-"""The :class:`Trainer`: the GAN training loop, and nothing a callback could do instead."""
+"""The :class:`Trainer`: wires the parts of a GAN together and runs the fit loop.
+
+The work is split as Lightning splits it: :class:`~pygan.training.TrainingState` holds
+where a run is (what checkpoints save and callbacks read), ``pygan.training.step`` computes
+one step's updates with their loss terms, and ``pygan.training.loop`` runs the epochs and
+calls the callbacks' hooks.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import math
-import signal
-import threading
-import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import torch
 from torch import nn
 
 from pygan import _distributed as dist
+from pygan._device import resolve_device
 from pygan._validation import check_bool, check_int, check_path, check_positive_float
-from pygan.callbacks.base import HOOKS, Callback, Targets
-from pygan.data.loader import BatchSource, make_batches
+from pygan.callbacks.base import Callback
+from pygan.data.loader import make_batches
 from pygan.losses.base import GANLoss
 from pygan.models.base import Discriminator, Generator
 from pygan.registry import LOSSES
-from pygan.terms.base import LossTerm, Step
+from pygan.terms.base import LossTerm
+from pygan.training.figures import NonFiniteLossError
+from pygan.training.loop import FitLoop
+from pygan.training.state import History, TrainingState, global_rng_states, set_global_rng_states
 
-__all__ = ["History", "NonFiniteLossError", "Trainer", "resolve_device"]
+__all__ = ["History", "NonFiniteLossError", "OptimizerSpec", "Trainer", "resolve_device"]
 
 OptimizerSpec = torch.optim.Optimizer | Callable[[Iterable[nn.Parameter]], torch.optim.Optimizer]
+"""What ``g_optimizer`` and ``d_optimizer`` take: a ready optimizer over the network's
+parameters, or a function of the parameters that builds one (``lambda p: torch.optim.SGD(p,
+lr=0.01)``)."""
 
 PRECISIONS = ("32", "bf16", "16")
 
 
-class NonFiniteLossError(FloatingPointError):
-    """A loss, a gradient or the weights became NaN or infinite; the message names the epoch,
-    the step and the network.
+class _Delegated:
+    """An attribute of the Trainer kept on one of its parts (``state`` or the loop)."""
 
-    ``what`` is ``"loss"``, ``"gradient"`` (the loss was finite, a gradient was not; found
-    per step when ``skip_nonfinite_steps`` > 0) or ``"weights"`` (found when step figures are
-    flushed, without per-step checks: ``first_step``-``step`` is the range it happened in).
-    """
+    def __init__(self, owner: str) -> None:
+        self.owner = owner
 
-    def __init__(
-        self, network: str, epoch: int, step: int, value: float, what: str = "loss", first_step: int | None = None
-    ) -> None:
-        self.network, self.epoch, self.step, self.value, self.what = network, epoch, step, value, what
-        cause = {
-            "loss": f"The {network} loss became {value}",
-            "gradient": f"A {network} gradient became NaN or infinite while its loss was finite",
-            "weights": f"The {network}'s weights became NaN or infinite while its losses were finite "
-            f"(a gradient was not)",
-        }[what]
-        where = f"step {step}" if first_step in (None, step) else f"one of steps {first_step}-{step}"
-        super().__init__(
-            f"{cause} at epoch {epoch}, {where}. Training stopped; the last checkpoint written "
-            f"before it is intact. Lower the learning rate, check the data, or pass "
-            f"skip_nonfinite_steps=N to skip a few bad steps."
-        )
+    def __set_name__(self, cls: type, name: str) -> None:
+        self.name = name
 
+    def __get__(self, trainer: Any, cls: type | None = None) -> Any:
+        return self if trainer is None else getattr(getattr(trainer, self.owner), self.name)
 
-def resolve_device(device: str | torch.device) -> torch.device:
-    """Return the device for ``"auto"`` (cuda, then mps, then cpu) or the one named.
-
-    Example:
-        >>> resolve_device("cpu")
-        device(type='cpu')
-    """
-    if isinstance(device, torch.device):
-        return device
-    if not isinstance(device, str):
-        raise TypeError(f"Expected device to be 'auto' or a device name, got {device!r}.")
-    if device == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda", dist.local_rank())
-        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
-    try:
-        return torch.device(device)
-    except RuntimeError as error:
-        raise ValueError(f"Unknown device {device!r}: {error}") from None
-
-
-class History(Sequence[dict[str, float]]):
-    """One dict of figures per epoch: at least ``epoch``, ``d_loss``, ``g_loss``, ``d_real``
-    and ``d_fake`` (the mean probability D gives real and generated images).
-
-    Example:
-        >>> h = History([{"epoch": 1, "g_loss": 0.9}, {"epoch": 2, "g_loss": 0.7}])
-        >>> h["g_loss"], h[-1]["epoch"], len(h)
-        ([0.9, 0.7], 2, 2)
-    """
-
-    def __init__(self, records: Iterable[dict[str, float]] = ()) -> None:
-        self.records: list[dict[str, float]] = [dict(r) for r in records]
-
-    def __getitem__(self, key: Any) -> Any:  # type: ignore[override]
-        """An epoch's dict by index, or one figure across epochs by name."""
-        if isinstance(key, str):
-            return [r.get(key) for r in self.records]
-        return self.records[key]
-
-    def __len__(self) -> int:
-        return len(self.records)
-
-    def __repr__(self) -> str:
-        return f"History({self.records!r})"
-
-    def append(self, record: dict[str, float]) -> None:
-        """Add one epoch's figures (the dict itself, so keys added later show)."""
-        self.records.append(record)
+    def __set__(self, trainer: Any, value: Any) -> None:
+        setattr(getattr(trainer, self.owner), self.name, value)
 
 
 class Trainer:
-    """Trains a generator against a discriminator.
+    """Trains a generator against a discriminator: wires the networks, the loss and its terms,
+    the optimizers and the callbacks together, and runs the fit loop over the data.
 
     One training step is ``d_steps`` discriminator updates, each on a fresh real batch and a
     generated batch, followed by one generator update on the last generated batch. Callbacks
@@ -158,6 +103,37 @@ class Trainer:
         handle_sigint: On the first Ctrl-C, finish the current step, let callbacks save (the
             checkpoint callback writes a resumable checkpoint) and raise
             ``KeyboardInterrupt``. A second Ctrl-C interrupts at once.
+
+    Attributes:
+        generator: The generator being trained (on :attr:`device`).
+        discriminator: The discriminator being trained.
+        loss: The :class:`~pygan.GANLoss`.
+        terms: Every :class:`~pygan.LossTerm` in the updates: the loss's own, then ``terms``.
+        callbacks: The callbacks, in the order their hooks are called.
+        g_optimizer: The generator's optimizer.
+        d_optimizer: The discriminator's optimizer.
+        device: The device the networks and the data are on.
+        state: The :class:`~pygan.training.TrainingState`: the counters below, the epoch's
+            running sums and the data order's random state; checkpoints hold it whole.
+        epoch: The epoch running (from 1), or the last one run (read only).
+        completed_epochs: Epochs finished (read only).
+        max_epochs: The epoch ``fit`` stops after. A callback may lower it to end the run
+            after the current epoch, normally (``on_fit_end`` runs).
+        global_step: Training steps finished over all epochs (read only).
+        step_in_epoch: Steps finished in the current epoch (read only).
+        steps_per_epoch: Steps in an epoch: the discriminator batches divided by ``d_steps``,
+            rounded up (the last step may have fewer discriminator updates); set before
+            ``on_fit_start`` (read only).
+        batch_size: Images per discriminator batch in the current ``fit`` (read only).
+        history: The :class:`History` of finished epochs (read only; ``on_epoch_end`` may
+            add keys to the epoch's dict, which is the history's last entry).
+        should_stop: Set it to stop after the current step, as on Ctrl-C (``fit`` then
+            raises ``KeyboardInterrupt`` after ``on_exception``).
+        at_step_boundary: Whether no step is half done (read only; false while a step
+            runs, e.g. when an error interrupts it).
+        resumed_from: The checkpoint ``fit`` resumed from, or ``None`` (read only).
+        rank: This process's rank under ``torchrun`` (0 otherwise).
+        world_size: The number of training processes (1 without ``torchrun``).
 
     Example:
         >>> from pygan import MLPGenerator, MLPDiscriminator
@@ -253,46 +229,26 @@ class Trainer:
         self.discriminator = discriminator.to(self.device)
         self.g_optimizer = self._make_optimizer(g_optimizer, self.generator, self.g_lr, "g_optimizer")
         self.d_optimizer = self._make_optimizer(d_optimizer, self.discriminator, self.d_lr, "d_optimizer")
-        # The step calls G and D through these: wrapped for DistributedDataParallel when
-        # several processes train, and compiled on request. The generator step runs D
-        # unwrapped, with its weights frozen: D's gradients are neither needed nor synced there.
-        maybe_compile: Callable[[nn.Module], Any] = torch.compile if self.compile else (lambda m: m)
-        self._g_forward = maybe_compile(dist.wrap(self.generator, self.device))
-        self._d_forward = maybe_compile(dist.wrap(self.discriminator, self.device))
-        self._d_frozen_forward = maybe_compile(self.discriminator)
-        self._joint_d_pass = not discriminator.has_batch_statistics
-        self._heads_needed = any(term.needs_heads for term in self.terms)
-        self._g_real_logits = self.loss.needs_real_logits or any(t.needs_real_logits for t in self.terms)
-        self._log_keys = ("d_loss", "g_loss", *_term_keys(self.terms), "d_real", "d_fake")
-        self._scalers = {
-            "g": torch.amp.GradScaler("cuda", enabled=precision == "16"),
-            "d": torch.amp.GradScaler("cuda", enabled=precision == "16"),
-        }
         # The data order: from ``seed``, else from torch's initial seed (which
         # ``torch.manual_seed`` sets); under torchrun rank 0's, so all ranks shuffle alike.
-        self.shuffle_rng = torch.Generator()
+        self.state = TrainingState()
         shuffle_seed = (torch.initial_seed() if seed is None else seed) % 2**63  # fits an int64
-        self.shuffle_rng.manual_seed(dist.broadcast_int(shuffle_seed, self.device))
-
-        self.history = History()
-        self.epoch = 0
-        self.completed_epochs = 0
-        self.max_epochs = 0
-        self.global_step = 0
-        self.step_in_epoch = 0
-        self.batch_size = 0
-        self.should_stop = False
-        self.at_step_boundary = True
+        self.state.shuffle_rng.manual_seed(dist.broadcast_int(shuffle_seed, self.device))
         self.resumed_from: str | None = None
-        self._epoch_rng_state: torch.Tensor | None = None
-        self._epoch_sums: dict[str, float] = {}
-        self._epoch_steps = 0
-        self._window: list[torch.Tensor] = []
-        self._skipped_steps = 0
-        self._bad_gradients: dict[int, str] = {}  # step -> network, with skip_nonfinite_steps
-        self._d_trainable: list[nn.Parameter] = []
+        self._loop = FitLoop(self)
 
-    # ------------------------------------------------------------------ public
+    epoch = _Delegated("state")
+    completed_epochs = _Delegated("state")
+    max_epochs = _Delegated("state")
+    global_step = _Delegated("state")
+    step_in_epoch = _Delegated("state")
+    steps_per_epoch = _Delegated("state")
+    batch_size = _Delegated("state")
+    history = _Delegated("state")
+    shuffle_rng = _Delegated("state")
+    should_stop = _Delegated("_loop")
+    at_step_boundary = _Delegated("_loop")
+
     @property
     def is_global_zero(self) -> bool:
         """Whether this process writes files and prints (rank 0, or the only process)."""
@@ -320,48 +276,35 @@ class Trainer:
                 step and random states are restored, so the run ends as if never stopped.
 
         Raises:
-            ValueError: Bad arguments or data, found before any training.
+            ValueError: Bad arguments or data, found before any training; or a loss or term
+                that returns a non-scalar (found in the first step, before any weight
+                changes).
             NonFiniteLossError: A loss became NaN or infinite.
         """
+        from pygan.checkpoint import load_checkpoint
+
         epochs = check_int("epochs", epochs)
-        self.batch_size = check_int("batch_size", batch_size)
+        self.state.batch_size = check_int("batch_size", batch_size)
         if resume_from is not None:
             check_path("resume_from", resume_from)
         batches = make_batches(
-            data,
-            self.batch_size,
-            self.generator.output_shape,
-            self.device,
-            shard=(self.rank, self.world_size),
+            data, self.state.batch_size, self.generator.output_shape, self.device, shard=(self.rank, self.world_size)
         )
-        state = None
+        restore = None
         if resume_from is not None:
-            from pygan.checkpoint import load_checkpoint
-
-            state = load_checkpoint(resume_from)
-            self.load_state_dict(state, restore_callbacks=False)
+            checkpoint = load_checkpoint(resume_from)
+            self.load_state_dict(checkpoint, restore_callbacks=False)
             self.resumed_from = str(resume_from)
+
+            def restore() -> None:  # after on_fit_start, as callbacks expect
+                self._load_callback_states(checkpoint.get("callbacks", {}))
+                set_global_rng_states(checkpoint["rng"])
+
         elif self.seed is not None:
             torch.manual_seed(self.seed)
-            self.shuffle_rng.manual_seed(self.seed)
-        self.max_epochs = epochs
-        self._d_trainable = [p for p in self.discriminator.parameters() if p.requires_grad]
-        with self._sigint_guard():
-            try:
-                self._dispatch("on_fit_start")
-                if state is not None:
-                    self._load_callback_states(state.get("callbacks", {}))
-                    _set_rng_state(state["rng"])
-                self._run(batches)
-                self._dispatch("on_fit_end")
-            except BaseException as error:
-                if self.world_size > 1:
-                    dist.mark_failed()
-                reported = self._settle(error)
-                self._dispatch("on_exception", reported)
-                if reported is not error:
-                    raise reported from error
-                raise
+            self.state.shuffle_rng.manual_seed(self.seed)
+        self.state.max_epochs = epochs
+        self._loop.run(batches, on_start=restore)
         return self.history
 
     def state_dict(self) -> dict[str, Any]:
@@ -374,15 +317,9 @@ class Trainer:
             "loss": part_spec(self.loss, "loss"),
             "g_optimizer": self.g_optimizer.state_dict(),
             "d_optimizer": self.d_optimizer.state_dict(),
-            "scalers": {k: s.state_dict() for k, s in self._scalers.items()},
+            "scalers": {k: s.state_dict() for k, s in self._loop.step.scalers.items()},
             "callbacks": self._callback_states(),
-            "epoch": self.completed_epochs,
-            "step_in_epoch": self.step_in_epoch,
-            "global_step": self.global_step,
-            "epoch_sums": dict(self._epoch_sums),
-            "epoch_steps": self._epoch_steps,
-            "history": [dict(r) for r in self.history],
-            "rng": _get_rng_state(self.shuffle_rng, self._epoch_rng_state if self.step_in_epoch else None),
+            **self.state.state_dict(global_rng_states()),
         }
 
     def load_state_dict(self, state: dict[str, Any], *, restore_callbacks: bool = True) -> None:
@@ -393,18 +330,10 @@ class Trainer:
         load_weights(self.discriminator, state["discriminator"]["state_dict"], "discriminator")
         self.g_optimizer.load_state_dict(state["g_optimizer"])
         self.d_optimizer.load_state_dict(state["d_optimizer"])
-        for key, scaler in self._scalers.items():
+        for key, scaler in self._loop.step.scalers.items():
             if state.get("scalers", {}).get(key):
                 scaler.load_state_dict(state["scalers"][key])
-        self.global_step = int(state["global_step"])
-        self.completed_epochs = self.epoch = int(state["epoch"])
-        self.step_in_epoch = int(state.get("step_in_epoch", 0))
-        self._epoch_sums = dict(state.get("epoch_sums", {}))
-        self._epoch_steps = int(state.get("epoch_steps", 0))
-        self.history = History(state.get("history", []))
-        self.shuffle_rng.set_state(state["rng"]["shuffle"])
-        epoch_state = state["rng"].get("epoch_shuffle")
-        self._epoch_rng_state = epoch_state if self.step_in_epoch else None
+        self.state.load_state_dict(state)
         if restore_callbacks:
             self._load_callback_states(state.get("callbacks", {}))
 
@@ -416,259 +345,22 @@ class Trainer:
 
         save_checkpoint(self.state_dict(), path)
 
-    # ------------------------------------------------------------------ loop
-    def _run(self, batches: BatchSource) -> None:
-        steps_per_epoch = -(-batches.batches_per_epoch // self.d_steps)
-        if batches.batches_per_epoch == 0:
-            raise ValueError("The data yields no full batch; lower the batch size.")
-        self.steps_per_epoch = steps_per_epoch
-        while self.completed_epochs < self.max_epochs:  # a callback may lower max_epochs
-            epoch = self.epoch = self.completed_epochs + 1
-            resuming_inside = self.step_in_epoch > 0 and self._epoch_rng_state is not None
-            if resuming_inside:
-                self.shuffle_rng.set_state(self._epoch_rng_state)  # type: ignore[arg-type]
-            else:
-                self.step_in_epoch = 0
-                self._epoch_sums, self._epoch_steps = {}, 0
-            self._epoch_rng_state = self.shuffle_rng.get_state()
-            if self.world_size > 1:
-                self._seed_processes()
-            self._dispatch("on_epoch_start")
-            started = time.perf_counter()
-            skip = self.step_in_epoch * self.d_steps
-            for reals in _chunks(batches.epoch(self.shuffle_rng, skip=skip), self.d_steps):
-                self.at_step_boundary = False
-                logs = self._train_step(reals)
-                self.at_step_boundary = True
-                self.global_step += 1
-                self.step_in_epoch += 1
-                self._dispatch("on_batch_end", logs)
-                if self.should_stop:
-                    raise KeyboardInterrupt("Training stopped by Ctrl-C.")
-            self._flush_window()
-            dist.broadcast_buffers(self.generator)  # identical models on every rank
-            dist.broadcast_buffers(self.discriminator)
-            logs = {"epoch": epoch, **self._epoch_means(), "steps": self._epoch_steps}
-            logs["time"] = time.perf_counter() - started
-            self.completed_epochs, self.step_in_epoch = epoch, 0
-            self.history.append(logs)  # the same dict: keys callbacks add below land in history
-            self._dispatch("on_epoch_end", logs)
-
-    def _train_step(self, reals: list[torch.Tensor]) -> dict[str, Any]:
-        loss = self.loss
-        for i, real in enumerate(reals):
-            n = real.shape[0]
-            z = self.generator.sample_latent(n)
-            with torch.set_grad_enabled(i == len(reals) - 1), self._autocast():
-                fake = self._g_forward(z)
-            targets = Targets(real=1.0, fake=0.0, batch_size=n, device=self.device)
-            self._dispatch("on_discriminator_step", targets)
-            with self._autocast():
-                d_step = self._discriminate("discriminator", self._d_forward, real, fake.detach(), z, True)
-                d_loss = loss.discriminator_loss(d_step.real_logits, d_step.fake_logits, targets.real, targets.fake)
-                _check_scalar(d_loss, "discriminator_loss", loss)
-                penalty = loss.penalty(self.discriminator, real, d_step.fake)
-                if penalty is not None:
-                    d_loss = d_loss + penalty
-                d_loss, d_terms = self._add_terms(d_loss, d_step)
-            self._update(self.d_optimizer, d_loss, "d")
-        logits = torch.stack([d_step.real_logits, d_step.fake_logits])  # type: ignore[list-item]
-
-        # D is frozen for the generator's step: its weight gradients are neither computed
-        # nor (under DDP, where this call bypasses the wrapper) synchronized.
-        for p in self._d_trainable:
-            p.requires_grad_(False)
-        try:
-            with self._autocast():
-                g_step = self._discriminate("generator", self._d_frozen_forward, real, fake, z, self._g_real_logits)
-                if loss.needs_real_logits:
-                    g_loss = loss.generator_loss(g_step.fake_logits, real_logits=g_step.real_logits)
-                else:
-                    g_loss = loss.generator_loss(g_step.fake_logits)
-                _check_scalar(g_loss, "generator_loss", loss)
-                g_loss, g_terms = self._add_terms(g_loss, g_step)
-            self._update(self.g_optimizer, g_loss, "g")
-        finally:
-            for p in self._d_trainable:
-                p.requires_grad_(True)
-
-        with torch.no_grad():  # d_loss, g_loss, D(x), D(G(z)), the terms: no sync
-            figures = torch.cat([torch.stack([d_loss.float(), g_loss.float(), *d_terms, *g_terms]), logits.sigmoid().mean(1)])
-        self._window.append(figures)
-        if self.skip_nonfinite_steps or len(self._window) >= self.log_every_n_steps:
-            self._flush_window()
-        logs: dict[str, Any] = dict(zip(self._log_keys, figures.unbind()))
-        logs.update(epoch=self.epoch, step=self.global_step + 1)
-        return logs
-
-    def _discriminate(
-        self,
-        phase: str,
-        forward: Callable[..., Any],
-        real: torch.Tensor,
-        fake: torch.Tensor,
-        z: torch.Tensor,
-        with_real: bool,
-    ) -> Step:
-        """Run the discriminator over the generated images (and the real ones, when
-        ``with_real``: as one batch unless it has batch statistics, real first), with the
-        heads the terms read, and gather what the update's terms may need."""
-        heads = self._heads_needed
-        n = real.shape[0]
-
-        def run(images: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-            if not heads:
-                return forward(images).float(), {}
-            logits, outputs = forward(images, heads=True)
-            return logits.float(), outputs
-
-        real_logits, real_heads = None, {}
-        if with_real and self._joint_d_pass:
-            both, outputs = run(torch.cat([real, fake]))
-            real_logits, fake_logits = both.view(2, n).unbind()
-            real_heads = {name: out[:n] for name, out in outputs.items()}
-            fake_heads = {name: out[n:] for name, out in outputs.items()}
-        else:
-            if with_real:
-                real_logits, real_heads = run(real)  # real first: batch-norm statistics
-            fake_logits, fake_heads = run(fake)
-        return Step(
-            phase,  # type: ignore[arg-type]
-            real=real,
-            fake=fake,
-            z=z,
-            real_labels=None,
-            fake_labels=None,
-            real_logits=real_logits,
-            fake_logits=fake_logits,
-            generator=self.generator,
-            discriminator=self.discriminator,
-            trainer=self,
-            real_heads=real_heads,
-            fake_heads=fake_heads,
-        )
-
-    def _add_terms(self, total: torch.Tensor, step: Step) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        """``total`` plus each term's weighted value in this update, and those values."""
-        values = []
-        for term in self.terms:
-            if not _defines(term, step.phase):
-                continue
-            method = term.discriminator_term if step.phase == "discriminator" else term.generator_term
-            value = method(step)
-            if value is None:
-                values.append(torch.zeros((), device=self.device))
-                continue
-            _check_term_value(value, term, method.__name__)
-            weighted = term.weight * value
-            total = total + weighted
-            values.append(weighted.detach().float())
-        return total, values
-
-    def _update(self, optimizer: torch.optim.Optimizer, loss: torch.Tensor, which: str) -> None:
-        optimizer.zero_grad(set_to_none=True)
-        scaler = self._scalers[which]
-        scaler.scale(loss).backward()
-        if self.skip_nonfinite_steps:  # one host sync per update; none without the option
-            checked = [loss.detach()]
-            if not scaler.is_enabled():  # float16 loss scaling skips overflowing steps itself
-                checked += [p.grad for group in optimizer.param_groups for p in group["params"] if p.grad is not None]
-            finite = torch.stack([torch.isfinite(t).all() for t in checked])
-            if not dist.all_finite(torch.where(finite, 0.0, math.nan)):  # NaN marks a bad tensor
-                if dist.all_finite(loss):  # else the step's figures record the loss
-                    network = "discriminator" if which == "d" else "generator"
-                    self._bad_gradients.setdefault(self.global_step + 1, network)
-                return  # skipped; _flush_window counts it
-        scaler.step(optimizer)
-        scaler.update()
-
-    # --------------------------------------------------------------- helpers
-    def _flush_window(self, *, over_processes: bool = True) -> None:
-        """Move buffered step figures to the host (averaged over processes under torchrun,
-        unless ``over_processes`` is false), check them, and add them to the epoch."""
-        if not self._window:
-            return
-        window = torch.stack(self._window)
-        window = (dist.mean_over_processes(window) if over_processes else window).cpu()
-        last_step = self.global_step + (not self.at_step_boundary)  # counted after the step
-        first_step = last_step - len(self._window) + 1
-        self._window = []
-        for row, figures in enumerate(window.tolist()):
-            d_loss, g_loss = figures[:2]
-            bad_gradient = self._bad_gradients.pop(first_step + row, None)
-            if math.isfinite(d_loss) and math.isfinite(g_loss) and not bad_gradient:
-                for key, value in zip(self._log_keys, figures):
-                    self._epoch_sums[key] = self._epoch_sums.get(key, 0.0) + value
-                self._epoch_steps += 1
-                continue
-            self._skipped_steps += 1
-            if self._skipped_steps > self.skip_nonfinite_steps:
-                step = first_step + row
-                if not math.isfinite(d_loss):
-                    raise NonFiniteLossError("discriminator", self.epoch, step, d_loss)
-                if not math.isfinite(g_loss):
-                    raise NonFiniteLossError("generator", self.epoch, step, g_loss)
-                raise NonFiniteLossError(bad_gradient, self.epoch, step, math.nan, "gradient")  # type: ignore[arg-type]
-        # A non-finite gradient with finite losses shows in the weights: checked here, once per
-        # flush (one transfer, no per-step sync), so no callback ever saves NaN weights.
-        networks = {"generator": self.generator, "discriminator": self.discriminator}
-        finite = torch.stack([_weights_finite(module, self.device) for module in networks.values()])
-        for network, ok in zip(networks, finite.cpu().tolist()):
-            if not ok:
-                raise NonFiniteLossError(network, self.epoch, last_step, math.nan, "weights", first_step)
-
-    def _seed_processes(self) -> None:
-        """Under torchrun, seed each rank's random stream (latent noise, dropout) for the epoch:
-        ranks sharing one stream would all draw the same noise. The seed comes from the
-        epoch's data-order state, which every rank shares and checkpoints hold, so a run
-        resumed from an epoch's checkpoint draws what the uninterrupted run drew."""
-        epoch_rng = torch.Generator()
-        epoch_rng.set_state(self.shuffle_rng.get_state())  # a copy: the data order is untouched
-        torch.manual_seed(int(torch.randint(0, 2**62, (1,), generator=epoch_rng)) + self.rank)
-
-    def _epoch_means(self) -> dict[str, float]:
-        steps = max(self._epoch_steps, 1)
-        return {key: self._epoch_sums.get(key, float("nan")) / steps for key in self._log_keys}
-
-    def _settle(self, error: BaseException) -> BaseException:
-        """Bring the step figures up to date after ``error``; return the error to report
-        (a NaN found while doing so takes precedence: no callback should save that state)."""
-        if self.at_step_boundary and not isinstance(error, NonFiniteLossError):
-            try:  # this process's figures only: the others may not be at this step
-                self._flush_window(over_processes=False)
-            except NonFiniteLossError as nan_error:
-                return nan_error
-        return error
-
-    def _dispatch(self, hook: str, *args: Any) -> None:
-        """Call ``hook`` on every callback, in order: the only place hooks are called."""
-        assert hook in HOOKS, hook
-        for callback in self.callbacks:
-            getattr(callback, hook)(self, *args)
-
     def _callback_states(self) -> dict[str, Any]:
-        states: dict[str, Any] = {}
-        for key, callback in self._keyed_callbacks():
-            states[key] = callback.state_dict()
-        return states
+        return {key: callback.state_dict() for key, callback in self._keyed_callbacks()}
 
     def _load_callback_states(self, states: dict[str, Any]) -> None:
         for key, callback in self._keyed_callbacks():
             if key in states:
                 callback.load_state_dict(states[key])
 
-    def _keyed_callbacks(self) -> Iterator[tuple[str, Callback]]:
+    def _keyed_callbacks(self) -> list[tuple[str, Callback]]:
         seen: dict[str, int] = {}
+        keyed = []
         for callback in self.callbacks:
             key = callback.state_key
             seen[key] = seen.get(key, 0) + 1
-            yield (key if seen[key] == 1 else f"{key}#{seen[key]}"), callback
-
-    def _autocast(self) -> contextlib.AbstractContextManager:
-        if self.precision == "32":
-            return contextlib.nullcontext()
-        dtype = torch.bfloat16 if self.precision == "bf16" else torch.float16
-        return torch.autocast(self.device.type, dtype=dtype)
+            keyed.append((key if seen[key] == 1 else f"{key}#{seen[key]}", callback))
+        return keyed
 
     def _make_optimizer(
         self, spec: OptimizerSpec | None, module: nn.Module, lr: float, name: str
@@ -689,26 +381,6 @@ class Trainer:
             return optimizer
         raise TypeError(f"{name} must be a torch Optimizer or a function of parameters, got {spec!r}.")
 
-    @contextlib.contextmanager
-    def _sigint_guard(self) -> Iterator[None]:
-        if not self.handle_sigint or threading.current_thread() is not threading.main_thread():
-            yield
-            return
-        previous = signal.getsignal(signal.SIGINT)
-
-        def on_sigint(signum: int, frame: Any) -> None:
-            if self.should_stop:  # second Ctrl-C: stop now
-                signal.signal(signal.SIGINT, previous)
-                raise KeyboardInterrupt
-            self.should_stop = True
-
-        signal.signal(signal.SIGINT, on_sigint)
-        try:
-            yield
-        finally:
-            signal.signal(signal.SIGINT, previous)
-            self.should_stop = False
-
 
 def _fast_adam(
     parameters: Iterable[nn.Parameter], lr: float, betas: tuple[float, float]
@@ -728,29 +400,6 @@ def _fast_adam(
     return torch.optim.Adam(parameters, lr=lr, betas=betas, **implementation)
 
 
-def _weights_finite(module: nn.Module, device: torch.device) -> torch.Tensor:
-    """Whether all of ``module``'s weights are finite, as a tensor on ``device`` (no sync).
-
-    A tensor's max and min are NaN or infinite exactly when an element is: two cheap
-    reductions, for any dtype and device (15x less work than ``isfinite(p).all()``).
-    """
-    extremes = [x for p in module.parameters() if p.numel() for x in (p.detach().amax(), p.detach().amin())]
-    if not extremes:
-        return torch.tensor(True, device=device)
-    return torch.stack(extremes).isfinite().all()
-
-
-def _chunks(batches: Iterator[torch.Tensor], size: int) -> Iterator[list[torch.Tensor]]:
-    chunk: list[torch.Tensor] = []
-    for batch in batches:
-        chunk.append(batch)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 def _check_terms(terms: Any) -> list[LossTerm]:
     if isinstance(terms, LossTerm) or not isinstance(terms, Iterable):
         raise TypeError(
@@ -765,57 +414,3 @@ def _check_terms(terms: Any) -> list[LossTerm]:
                 f"one in a config), got {type(term).__name__}: {term!r:.80}."
             )
     return terms
-
-
-def _defines(term: LossTerm, phase: str) -> bool:
-    """Whether ``term`` overrides the method of ``phase``'s update."""
-    method = "discriminator_term" if phase == "discriminator" else "generator_term"
-    return getattr(type(term), method) is not getattr(LossTerm, method)
-
-
-def _term_keys(terms: Sequence[LossTerm]) -> list[str]:
-    """The figure names of the terms' values: ``d_<name>`` for each discriminator side, then
-    ``g_<name>`` for each generator side (``_2``, ``_3`` ... for repeated names)."""
-    keys: list[str] = []
-    for prefix, phase in (("d", "discriminator"), ("g", "generator")):
-        for term in terms:
-            if _defines(term, phase):
-                key, count = f"{prefix}_{term.name}", 1
-                while key in keys:
-                    count += 1
-                    key = f"{prefix}_{term.name}_{count}"
-                keys.append(key)
-    return keys
-
-
-def _check_term_value(value: Any, term: LossTerm, method: str) -> None:
-    if not isinstance(value, torch.Tensor) or value.dim() != 0:
-        shape = tuple(value.shape) if isinstance(value, torch.Tensor) else type(value).__name__
-        raise ValueError(
-            f"{type(term).__name__}.{method} must return a scalar tensor or None (reduce with "
-            f".mean()), got {shape}."
-        )
-
-
-def _check_scalar(value: Any, method: str, loss: GANLoss) -> None:
-    if not isinstance(value, torch.Tensor) or value.dim() != 0:
-        shape = tuple(value.shape) if isinstance(value, torch.Tensor) else type(value).__name__
-        raise ValueError(
-            f"{type(loss).__name__}.{method} must return a scalar tensor (reduce with .mean()), "
-            f"got {shape}."
-        )
-
-
-def _get_rng_state(shuffle_rng: torch.Generator, epoch_state: torch.Tensor | None) -> dict[str, Any]:
-    state: dict[str, Any] = {"torch": torch.get_rng_state(), "shuffle": shuffle_rng.get_state()}
-    if epoch_state is not None:
-        state["epoch_shuffle"] = epoch_state
-    if torch.cuda.is_available():
-        state["cuda"] = torch.cuda.get_rng_state_all()
-    return state
-
-
-def _set_rng_state(state: dict[str, Any]) -> None:
-    torch.set_rng_state(state["torch"])
-    if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
