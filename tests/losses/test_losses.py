@@ -4,6 +4,8 @@ gives scalar losses with gradients."""
 from __future__ import annotations
 
 import pytest
+from types import SimpleNamespace
+
 import torch
 
 import pygan
@@ -137,19 +139,36 @@ def test_r1_penalty_of_quadratic_critic() -> None:
 
 
 @pytest.mark.parametrize("name", ["minimax", "non_saturating", "least_squares", "hinge"])
-def test_r1_weight_adds_the_penalty_and_trains_the_discriminator_towards_flatness(name: str) -> None:
+def test_r1_weight_adds_the_r1_term_which_trains_the_discriminator_towards_flatness(name: str) -> None:
     torch.manual_seed(0)
     d = pygan.MLPDiscriminator((1, 4, 4), hidden=(8,)).eval()  # no dropout: two passes agree
-    real, fake = torch.rand(5, 1, 4, 4), torch.rand(5, 1, 4, 4)
-    assert LOSSES.create(name).penalty(d, real, fake) is None  # off by default
+    real = torch.rand(5, 1, 4, 4)
+    assert LOSSES.create(name).terms() == []  # off by default
     loss = LOSSES.create(name, r1_weight=4.0)
     assert loss.config == {"r1_weight": 4.0}
-    penalty = loss.penalty(d, real, fake)
-    torch.testing.assert_close(penalty, 2.0 * PF.r1_penalty(d, real))
-    penalty.backward()  # its gradient reaches D's weights (the graph was kept)
+    (term,) = loss.terms()
+    assert isinstance(term, pygan.R1Penalty) and term.weight == 4.0
+    step = SimpleNamespace(discriminator=d, real=real)
+    value = term.weight * term.discriminator_term(step)  # type: ignore[arg-type]
+    torch.testing.assert_close(value, 2.0 * PF.r1_penalty(d, real))
+    value.backward()  # its gradient reaches D's weights (the graph was kept)
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in d.parameters() if p.dim() > 1)
     with pytest.raises(ValueError, match="r1_weight"):
         LOSSES.create(name, r1_weight=-1.0)
+
+
+def test_wasserstein_gp_weight_adds_the_gradient_penalty_term() -> None:
+    (term,) = pygan.WassersteinLoss(gp_weight=10.0).terms()
+    assert isinstance(term, pygan.GradientPenalty) and term.weight == 10.0
+    assert pygan.WassersteinLoss(gp_weight=0).terms() == []
+
+
+def test_a_subclass_that_overrides_penalty_replaces_the_built_in_penalty_term() -> None:
+    class OwnPenalty(pygan.WassersteinLoss):
+        def penalty(self, discriminator, real, fake):  # type: ignore[no-untyped-def]
+            return real.sum() * 0
+
+    assert OwnPenalty(gp_weight=10.0).terms() == []
 
 
 def test_subclass_with_its_own_init_still_has_no_penalty() -> None:

@@ -17,8 +17,9 @@ if TYPE_CHECKING:
 
 __all__ = ["ProgressBar"]
 
-_SHOWN = {"d_loss": "d_loss", "g_loss": "g_loss", "d_real": "D(x)", "d_fake": "D(G(z))"}
-"""Log keys shown in the bar, and their labels."""
+_LABELS = {"d_real": "D(x)", "d_fake": "D(G(z))"}
+"""Labels of the step figures shown under another name; the rest (``d_loss``, ``g_loss``,
+each loss term's ``d_<name>``/``g_<name>``) show under their own."""
 
 
 class _Bar:
@@ -35,13 +36,14 @@ class _Bar:
         )
         self.sums: torch.Tensor | None = None
         self.count = 0
+        self.keys: list[str] = []
 
 
 @CALLBACKS.register("progress_bar")
 class ProgressBar(Callback):
-    """Show a progress bar per epoch on stderr with ``d_loss``, ``g_loss``, ``D(x)`` and
-    ``D(G(z))``: their means since the last refresh while the epoch runs, the epoch's means
-    when it ends.
+    """Show a progress bar per epoch on stderr with ``d_loss``, ``g_loss``, each loss term's
+    figures, ``D(x)`` and ``D(G(z))``: their means since the last refresh while the epoch
+    runs, the epoch's means when it ends.
 
     Step figures stay on the device between refreshes: the bar moves them to the host (one
     sync) only every ``refresh_every_n_steps`` steps. Only rank 0 shows a bar.
@@ -68,12 +70,14 @@ class ProgressBar(Callback):
         bar = self._bar
         if bar is None:
             return
-        figures = torch.stack([logs[key].detach().float() for key in _SHOWN])
+        if not bar.keys:  # the step's figures: the tensors among the logs
+            bar.keys = [key for key, value in logs.items() if isinstance(value, torch.Tensor)]
+        figures = torch.stack([logs[key].detach().float() for key in bar.keys])
         bar.sums = figures if bar.sums is None else bar.sums + figures
         bar.count += 1
         if bar.count >= self.refresh_every_n_steps:
             means = (bar.sums / bar.count).tolist()
-            _refresh(bar, dict(zip(_SHOWN, means)))
+            _refresh(bar, dict(zip(bar.keys, means)))
 
     def on_epoch_end(self, trainer: Trainer, logs: dict[str, Any]) -> None:
         """Show the epoch's mean figures and close the bar."""
@@ -93,7 +97,8 @@ class ProgressBar(Callback):
 
 def _refresh(bar: _Bar, figures: dict[str, float]) -> None:
     """Show ``figures`` (host floats) in the bar and advance it by the steps counted."""
-    postfix = {label: f"{figures[key]:.3f}" for key, label in _SHOWN.items() if key in figures}
+    keys = bar.keys or [key for key in figures if key.startswith(("d_", "g_"))]
+    postfix = {_LABELS.get(key, key): f"{figures[key]:.3f}" for key in keys if key in figures}
     bar.tqdm.set_postfix(postfix, refresh=False)
     bar.tqdm.update(bar.count)
     bar.sums, bar.count = None, 0

@@ -30,8 +30,9 @@ class _R1Penalized(GANLoss):
         self.r1_weight = 0.0 if r1_weight == 0 else check_positive_float("r1_weight", r1_weight)
 
     def terms(self) -> list[LossTerm]:
-        """The :class:`~pygan.terms.R1Penalty` of weight ``r1_weight``, if it is above 0."""
-        return [R1Penalty(self.r1_weight)] if self.r1_weight else []
+        """The :class:`~pygan.terms.R1Penalty` of weight ``r1_weight``, if it is above 0 (and
+        :meth:`penalty` is not overridden: a subclass's own penalty replaces it)."""
+        return [R1Penalty(self.r1_weight)] if self.r1_weight and not _overrides_penalty(self) else []
 
 
 @LOSSES.register("minimax")
@@ -178,5 +179,12 @@ class WassersteinLoss(GANLoss):
         return PF.wasserstein_generator_loss(fake_logits)
 
     def terms(self) -> list[LossTerm]:
-        """The :class:`~pygan.terms.GradientPenalty` of weight ``gp_weight``, if it is above 0."""
-        return [GradientPenalty(self.gp_weight)] if self.gp_weight else []
+        """The :class:`~pygan.terms.GradientPenalty` of weight ``gp_weight``, if it is above 0
+        (and :meth:`penalty` is not overridden: a subclass's own penalty replaces it)."""
+        return [GradientPenalty(self.gp_weight)] if self.gp_weight and not _overrides_penalty(self) else []
+
+
+def _overrides_penalty(loss: GANLoss) -> bool:
+    """Whether ``loss``'s class writes its own :meth:`~pygan.GANLoss.penalty`, as subclasses
+    of pygan 0.1.0's losses did to replace the built-in penalty."""
+    return type(loss).penalty is not GANLoss.penalty
