@@ -32,12 +32,12 @@ import torch
 from torch.utils.data import DataLoader, Dataset, Subset, TensorDataset
 
 import pygan
-from pygan import CALLBACKS, DATASETS, DISCRIMINATORS, GENERATORS, LOSSES, Trainer
+from pygan import CALLBACKS, DATASETS, DISCRIMINATORS, GENERATORS, LOSSES, TERMS, Trainer
 from pygan.data import ImageDataset
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
-REGISTRIES = (GENERATORS, DISCRIMINATORS, LOSSES, CALLBACKS, DATASETS)
+REGISTRIES = (GENERATORS, DISCRIMINATORS, LOSSES, TERMS, CALLBACKS, DATASETS)
 MAX_EPOCHS = 3
 STEPS_OF_DATA = 1
 SMALL_DATA = 64  # data this small is left whole

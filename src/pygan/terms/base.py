@@ -51,6 +51,16 @@ class Step:
         generator: The generator being trained (not a distributed wrapper).
         discriminator: The discriminator being trained.
         trainer: The :class:`~pygan.Trainer` (its ``epoch``, ``global_step``, ...).
+
+    Example:
+        >>> from pygan import LossTerm, MLPDiscriminator, MLPGenerator, Trainer
+        >>> class Peek(LossTerm):
+        ...     def generator_term(self, step):
+        ...         print(step.phase, tuple(step.fake.shape), step.real_logits, step.fake_logits.shape)
+        >>> g = MLPGenerator(latent_dim=8, output_shape=(1, 4, 4), hidden=(16,))
+        >>> d = MLPDiscriminator(input_shape=(1, 4, 4), hidden=(16,))
+        >>> _ = Trainer(g, d, terms=[Peek()], device="cpu").fit(torch.rand(8, 1, 4, 4), epochs=1, batch_size=8)
+        generator (8, 1, 4, 4) None torch.Size([8])
     """
 
     phase: Literal["discriminator", "generator"]
