@@ -87,6 +87,16 @@ def test_cache_is_reused_and_keyed_by_the_data(
     assert len(list(tmp_path.glob("classifier-*.pt"))) == 3
 
 
+def test_training_or_loading_the_judge_leaves_the_global_random_state_alone(
+    small: ImageDataset, tmp_path: Path
+) -> None:
+    """A run with an Evaluation callback trains the same whether or not the judge is cached."""
+    for _cold_then_cached in range(2):
+        before = torch.get_rng_state()
+        get_classifier(small, directory=tmp_path, **RECIPE)
+        assert torch.equal(torch.get_rng_state(), before)
+
+
 def test_cache_file_holds_only_tensors_and_plain_values(
     small: ImageDataset, tmp_path: Path
 ) -> None:

@@ -450,7 +450,8 @@ def get_classifier(
 def _from_state(state: dict[str, Any]) -> DigitClassifier:
     if state.get("kind") != "pygan.metrics.DigitClassifier":
         raise ValueError(f"it is not a cached DigitClassifier (kind {state.get('kind')!r})")
-    model = DigitClassifier(**state["architecture"])
+    with torch.random.fork_rng(devices=[]):  # its random init is overwritten: draw nothing from the run's stream
+        model = DigitClassifier(**state["architecture"])
     model.load_state_dict(state["state_dict"])
     model.test_accuracy = float(state["test_accuracy"])
     model.data_hash = str(state["data_hash"])
