@@ -1,7 +1,10 @@
 """The two model interfaces: :class:`Generator` and :class:`Discriminator`.
 
 A subclass writes ``forward`` and calls ``super().__init__`` with its shapes; everything else
-(latent sampling, eval-mode sampling, the device) has a working default. The arguments a
+(latent sampling, eval-mode sampling, the device) has a working default. A model built with
+``num_classes > 0`` is conditional: it takes the class labels of its images as
+``forward(z, labels)`` / ``forward(x, labels)``; an unconditional one is never given labels, so
+a subclass written as ``forward(z)`` or ``forward(x)`` works unchanged. The arguments a
 model was built with are recorded, so a checkpoint can rebuild a registered model by name.
 """
 
@@ -17,7 +20,10 @@ from torch import nn
 from pygan._init_args import RecordsInitArgs, init_args
 from pygan._validation import check_int, check_shape
 
-__all__ = ["Discriminator", "Generator", "module_device"]
+__all__ = ["Discriminator", "Generator", "as_labels", "module_device"]
+
+Labels = int | Sequence[int] | torch.Tensor
+"""Class labels as :meth:`Generator.sample` takes them: one class for all, or one per image."""
 
 
 def module_device(module: nn.Module) -> torch.device:
@@ -27,16 +33,72 @@ def module_device(module: nn.Module) -> torch.device:
     return first.device if first is not None else torch.device("cpu")
 
 
+def as_labels(labels: Labels, n: int, num_classes: int) -> torch.Tensor:
+    """Return ``labels`` as an ``int64`` tensor of ``n`` class indices in ``[0, num_classes)``.
+
+    Args:
+        labels: One class for all ``n`` (an int), or one per image (a sequence or a tensor of
+            shape ``(n,)``).
+        n: How many labels are wanted.
+        num_classes: How many classes there are.
+
+    Raises:
+        ValueError: A label outside ``[0, num_classes)``, or not ``n`` of them.
+        TypeError: Labels that are not integers.
+
+    Example:
+        >>> as_labels(7, 3, 10), as_labels([0, 3], 2, 10)
+        (tensor([7, 7, 7]), tensor([0, 3]))
+        >>> as_labels([0, 12], 2, 10)
+        Traceback (most recent call last):
+        ...
+        ValueError: Label 12 is outside [0, 10): the model knows 10 classes, 0 to 9.
+    """
+    if isinstance(labels, bool) or (isinstance(labels, torch.Tensor) and labels.is_floating_point()):
+        raise TypeError(f"Expected class labels as integers, got {labels!r}.")
+    if isinstance(labels, int):
+        tensor = torch.full((n,), labels, dtype=torch.int64)
+    else:
+        try:
+            tensor = torch.as_tensor(labels if isinstance(labels, torch.Tensor) else list(labels))
+        except (TypeError, ValueError, RuntimeError):
+            raise TypeError(f"Expected class labels as integers, got {labels!r:.80}.") from None
+        if tensor.is_floating_point() or tensor.dtype == torch.bool or tensor.dim() != 1:
+            raise TypeError(f"Expected class labels as a 1-d sequence of integers, got {labels!r:.80}.")
+        if len(tensor) != n:
+            raise ValueError(f"Got {len(tensor)} labels for {n} images: give one label per image, or one int for all.")
+        tensor = tensor.to(torch.int64)
+    check_label_range(tensor, num_classes)
+    return tensor
+
+
+def check_label_range(labels: torch.Tensor, num_classes: int, source: str = "") -> None:
+    """Raise ``ValueError`` naming the first label outside ``[0, num_classes)`` (if any)."""
+    if labels.numel() == 0:
+        return
+    bad = (labels < 0) | (labels >= num_classes)
+    if bool(bad.any()):
+        label = int(labels[bad][0])
+        where = f" in the {source}" if source else ""
+        raise ValueError(
+            f"Label {label}{where} is outside [0, {num_classes}): the model knows {num_classes} "
+            f"classes, 0 to {num_classes - 1}."
+        )
+
+
 class Generator(nn.Module, metaclass=RecordsInitArgs):
     """Maps latent noise to images in [-1, 1].
 
     Subclass contract: call ``super().__init__(latent_dim=..., output_shape=...)`` and write
     :meth:`forward`. Register the class (``@GENERATORS.register("name")``) so configs can name
-    it and checkpoints can rebuild it.
+    it and checkpoints can rebuild it. A conditional generator passes ``num_classes`` and
+    writes ``forward(z, labels)``; it is called with the labels of the images to make.
 
     Args:
         latent_dim: Size of the noise vector ``z``.
         output_shape: Shape of one image, channels first, e.g. ``(1, 28, 28)``.
+        num_classes: How many classes the generator can be asked for; 0 (the default) for an
+            unconditional generator.
 
     Example:
         >>> class Tiny(Generator):
@@ -49,10 +111,11 @@ class Generator(nn.Module, metaclass=RecordsInitArgs):
         torch.Size([3, 1, 4, 4])
     """
 
-    def __init__(self, latent_dim: int, output_shape: Sequence[int]) -> None:
+    def __init__(self, latent_dim: int, output_shape: Sequence[int], num_classes: int = 0) -> None:
         super().__init__()
         self.latent_dim = check_int("latent_dim", latent_dim)
         self.output_shape = check_shape("output_shape", output_shape)
+        self.num_classes = check_int("num_classes", num_classes, minimum=0)
 
     @property
     def device(self) -> torch.device:
@@ -93,27 +156,75 @@ class Generator(nn.Module, metaclass=RecordsInitArgs):
         device = self.device if generator is None else generator.device
         return torch.randn(n, self.latent_dim, device=device, generator=generator).to(self.device)
 
+    def sample_labels(self, n: int, *, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Draw the classes of ``n`` images to generate: the class prior, uniform here.
+
+        The Trainer draws the generated images' labels here, and so do the samplers when no
+        labels are asked for; a subclass may override it (with the training data's class
+        frequencies, say). Drawn from ``generator`` on its device, then moved, as
+        :meth:`sample_latent` does.
+
+        Returns:
+            ``int64`` labels of shape ``(n,)`` on :attr:`device`.
+
+        Raises:
+            ValueError: The generator is unconditional (``num_classes`` is 0).
+
+        Example:
+            >>> from pygan import MLPGenerator
+            >>> g = MLPGenerator(latent_dim=8, output_shape=(1, 4, 4), hidden=(16,), num_classes=3)
+            >>> labels = g.sample_labels(1000, generator=torch.Generator().manual_seed(0))
+            >>> labels.shape, sorted(labels.unique().tolist())
+            (torch.Size([1000]), [0, 1, 2])
+        """
+        if not self.num_classes:
+            raise ValueError(f"{type(self).__name__} is unconditional (num_classes=0): it has no classes to draw.")
+        n = check_int("n", n, minimum=0)
+        device = self.device if generator is None else generator.device
+        return torch.randint(0, self.num_classes, (n,), device=device, generator=generator).to(self.device)
+
     @abc.abstractmethod
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        """Map ``z`` of shape ``(n, latent_dim)`` to images of shape ``(n, *output_shape)``."""
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """Map ``z`` of shape ``(n, latent_dim)`` (and, for a conditional generator, ``(n,)``
+        class labels) to images of shape ``(n, *output_shape)``."""
 
     @torch.no_grad()
-    def sample(self, n: int, *, z: torch.Tensor | None = None) -> torch.Tensor:
+    def sample(self, n: int, *, z: torch.Tensor | None = None, labels: Labels | None = None) -> torch.Tensor:
         """Generate ``n`` images in eval mode, without gradients, then restore the mode.
 
         Args:
             n: How many images.
             z: Latent vectors to use instead of fresh noise (shape ``(n, latent_dim)``).
+            labels: For a conditional generator, the class of each image: an int for all, a
+                sequence or a ``(n,)`` tensor; drawn by :meth:`sample_labels` when left out.
 
         Returns:
             Images of shape ``(n, *output_shape)`` in [-1, 1].
+
+        Raises:
+            ValueError: ``labels`` for an unconditional generator, a label outside
+                ``[0, num_classes)``, or not ``n`` labels.
+
+        Example:
+            >>> from pygan import MLPGenerator
+            >>> g = MLPGenerator(latent_dim=8, output_shape=(1, 4, 4), hidden=(16,), num_classes=10)
+            >>> g.sample(4, labels=7).shape, g.sample(2, labels=[0, 9]).shape
+            (torch.Size([4, 1, 4, 4]), torch.Size([2, 1, 4, 4]))
         """
+        if labels is not None and not self.num_classes:
+            raise ValueError(
+                f"labels were given, but {type(self).__name__} is unconditional (num_classes=0) and "
+                f"cannot make a chosen class: leave labels out, or train a conditional generator "
+                f"(num_classes > 0)."
+            )
         if z is None:
             z = self.sample_latent(n)
+        if self.num_classes:
+            labels = self.sample_labels(n) if labels is None else as_labels(labels, n, self.num_classes)
         was_training = self.training
         self.eval()
         try:
-            return self(z)
+            return self(z) if labels is None else self(z, labels.to(self.device))  # type: ignore[union-attr]
         finally:
             self.train(was_training)
 
@@ -124,10 +235,14 @@ class Discriminator(nn.Module, metaclass=RecordsInitArgs):
     Subclass contract: call ``super().__init__(input_shape=...)`` and write :meth:`forward`
     returning logits of shape ``(n,)``, not probabilities. A discriminator with auxiliary
     outputs (a class or code head) declares them in :attr:`head_names` and returns them from
-    ``forward(x, heads=True)``.
+    ``forward(x, heads=True)``. A conditional discriminator passes ``num_classes`` and writes
+    ``forward(x, labels)``: it is given each image's class (the real images' from the data,
+    the generated ones' from :meth:`Generator.sample_labels`).
 
     Args:
         input_shape: Shape of one image, channels first, e.g. ``(1, 28, 28)``.
+        num_classes: How many classes the labels it reads have; 0 (the default) for an
+            unconditional discriminator, which is never given labels.
 
     Example:
         >>> class Tiny(Discriminator):
@@ -140,9 +255,10 @@ class Discriminator(nn.Module, metaclass=RecordsInitArgs):
         torch.Size([5])
     """
 
-    def __init__(self, input_shape: Sequence[int]) -> None:
+    def __init__(self, input_shape: Sequence[int], num_classes: int = 0) -> None:
         super().__init__()
         self.input_shape = check_shape("input_shape", input_shape)
+        self.num_classes = check_int("num_classes", num_classes, minimum=0)
 
     @property
     def device(self) -> torch.device:
@@ -177,5 +293,6 @@ class Discriminator(nn.Module, metaclass=RecordsInitArgs):
         return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in self.modules())
 
     @abc.abstractmethod
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Map images of shape ``(n, *input_shape)`` to raw logits of shape ``(n,)``."""
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """Map images of shape ``(n, *input_shape)`` (and, for a conditional discriminator,
+        their ``(n,)`` class labels) to raw logits of shape ``(n,)``."""

@@ -15,6 +15,7 @@ from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
 from pygan._validation import check_fraction, check_int, check_widths
+from pygan.models._conditioning import check_conditioning, projection, require_labels
 from pygan.models._layers import NORMS, Dropout, check_choice, make_activation
 from pygan.models.base import Discriminator, Generator
 from pygan.registry import DISCRIMINATORS, GENERATORS
@@ -58,6 +59,10 @@ class MLPGenerator(Generator):
             categories and the latent vectors stay standard normal. The ``info`` loss term
             (:class:`~pygan.terms.InfoTerm`) teaches the generator to make each category
             recognizable.
+        num_classes: Make a conditional generator of this many classes (Mirza & Osindero
+            2014): a learned embedding of the label is joined to ``z`` before the first
+            layer. 0 (the default): unconditional.
+        embedding_dim: Size of that label embedding (default: ``num_classes``).
 
     Raises:
         ValueError: A width is not positive, dropout is outside [0, 1), an unknown activation
@@ -72,6 +77,9 @@ class MLPGenerator(Generator):
         >>> same_code = torch.cat([z[:, :10] * 2, z[:, 10:]], dim=1)  # the argmax stays
         >>> torch.equal(coded(z), coded(same_code))
         True
+        >>> conditional = MLPGenerator(latent_dim=64, num_classes=10)
+        >>> conditional(torch.randn(4, 64), torch.tensor([0, 1, 2, 3])).shape
+        torch.Size([4, 1, 28, 28])
     """
 
     def __init__(
@@ -83,8 +91,10 @@ class MLPGenerator(Generator):
         dropout: float = 0.0,
         norm: str = "none",
         code_categories: int = 0,
+        num_classes: int = 0,
+        embedding_dim: int | None = None,
     ) -> None:
-        super().__init__(latent_dim=latent_dim, output_shape=output_shape)
+        super().__init__(latent_dim=latent_dim, output_shape=output_shape, num_classes=num_classes)
         widths = check_widths("hidden", hidden)
         dropout = check_fraction("dropout", dropout)
         check_choice("norm", norm, NORMS)
@@ -94,10 +104,12 @@ class MLPGenerator(Generator):
                 f"code_categories ({self.code_categories}) must be at most latent_dim "
                 f"({self.latent_dim}): the code is carried by the first latent entries."
             )
+        embedding_dim = self.num_classes if embedding_dim is None else check_int("embedding_dim", embedding_dim)
         out_features = int(torch.tensor(self.output_shape).prod())
-        sizes = (self.latent_dim, *widths)
+        sizes = (self.latent_dim + (embedding_dim if self.num_classes else 0), *widths)
         last = nn.Linear(sizes[-1], out_features)
         self.net = nn.Sequential(*_mlp(sizes, activation, dropout, norm), last, nn.Tanh())
+        self.embedding = nn.Embedding(self.num_classes, embedding_dim) if self.num_classes else None
 
     def latent_code(self, z: torch.Tensor) -> torch.Tensor:
         """The category of each latent vector's code: the argmax of its first
@@ -124,11 +136,15 @@ class MLPGenerator(Generator):
             raise ValueError(f"{type(self).__name__} has no categorical latent code (code_categories is 0).")
         return z[:, : self.code_categories].argmax(dim=1)
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        """Map ``(n, latent_dim)`` noise to ``(n, *output_shape)`` images in [-1, 1]."""
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """Map ``(n, latent_dim)`` noise (and, when conditional, ``(n,)`` labels) to
+        ``(n, *output_shape)`` images in [-1, 1]."""
+        require_labels(self, labels)
         if self.code_categories:
             code = F.one_hot(self.latent_code(z), self.code_categories).to(z.dtype)
             z = torch.cat([code, z[:, self.code_categories :]], dim=1)
+        if self.embedding is not None:
+            z = torch.cat([z, self.embedding(labels).to(z.dtype)], dim=1)
         return self.net(z).view(-1, *self.output_shape)
 
 
@@ -147,6 +163,12 @@ class MLPDiscriminator(Discriminator):
             code head (the ``info`` term's Q network): each is a linear layer on the last
             hidden layer, sharing the rest; ``forward(x, heads=True)`` returns them (see
             :attr:`~pygan.Discriminator.head_names`). None by default.
+        num_classes: Make a conditional discriminator of this many classes; 0 (the default):
+            unconditional.
+        conditioning: How it reads the label: ``"projection"`` (the default; Miyato & Koyama
+            2018: the inner product of a learned class embedding with the last hidden layer
+            is added to the logit) or ``"concat"`` (a learned embedding of the label, of
+            ``num_classes`` entries, joined to the flattened image).
 
     Example:
         >>> d = MLPDiscriminator(hidden=(1024, 512), dropout=0.3)
@@ -156,6 +178,9 @@ class MLPDiscriminator(Discriminator):
         >>> logits, heads = q(torch.randn(4, 1, 28, 28), heads=True)
         >>> logits.shape, {name: head.shape for name, head in heads.items()}
         (torch.Size([4]), {'code': torch.Size([4, 10])})
+        >>> conditional = MLPDiscriminator(hidden=(64,), num_classes=10)
+        >>> conditional(torch.randn(4, 1, 28, 28), torch.tensor([0, 1, 2, 3])).shape
+        torch.Size([4])
     """
 
     def __init__(
@@ -166,13 +191,17 @@ class MLPDiscriminator(Discriminator):
         dropout: float = 0.3,
         norm: str = "none",
         heads: Mapping[str, int] | None = None,
+        num_classes: int = 0,
+        conditioning: str = "projection",
     ) -> None:
-        super().__init__(input_shape=input_shape)
+        super().__init__(input_shape=input_shape, num_classes=num_classes)
         widths = check_widths("hidden", hidden)
         dropout = check_fraction("dropout", dropout)
         check_choice("norm", norm, NORMS)
+        self.conditioning = check_conditioning(conditioning)
+        concat = self.num_classes if self.conditioning == "concat" else 0
         in_features = int(torch.tensor(self.input_shape).prod())
-        sizes = (in_features, *widths)
+        sizes = (in_features + concat, *widths)
         last = nn.Linear(sizes[-1], 1)
         if norm == "spectral":
             last = spectral_norm(last)
@@ -180,6 +209,7 @@ class MLPDiscriminator(Discriminator):
         self.heads = nn.ModuleDict(
             {name: nn.Linear(sizes[-1], size) for name, size in _check_heads(heads).items()}
         )
+        self.embedding = nn.Embedding(self.num_classes, concat or sizes[-1]) if self.num_classes else None
 
     @property
     def head_names(self) -> tuple[str, ...]:
@@ -187,14 +217,23 @@ class MLPDiscriminator(Discriminator):
         return tuple(self.heads)
 
     def forward(
-        self, x: torch.Tensor, *, heads: bool = False
+        self, x: torch.Tensor, labels: torch.Tensor | None = None, *, heads: bool = False
     ) -> torch.Tensor | tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        """Map ``(n, *input_shape)`` images to ``(n,)`` logits; ``heads=True`` also returns
-        each head's ``(n, size)`` outputs by name."""
-        if not heads:
+        """Map ``(n, *input_shape)`` images (and, when conditional, their ``(n,)`` labels) to
+        ``(n,)`` logits; ``heads=True`` also returns each head's ``(n, size)`` outputs by name."""
+        if require_labels(self, labels) is None and not heads:
             return self.net(x).squeeze(1)
-        features = self.net[:-1](x)
-        return self.net[-1](features).squeeze(1), {name: head(features) for name, head in self.heads.items()}
+        body = self.net[:-1]
+        if self.embedding is not None and self.conditioning == "concat":
+            x = torch.cat([x.flatten(1), self.embedding(labels).to(x.dtype)], dim=1)
+            body = body[1:]  # already flat
+        features = body(x)
+        logits = self.net[-1](features).squeeze(1)
+        if self.embedding is not None and self.conditioning == "projection":
+            logits = logits + projection(self.embedding, labels, features)  # type: ignore[arg-type]
+        if not heads:
+            return logits
+        return logits, {name: head(features) for name, head in self.heads.items()}
 
 
 def _check_heads(heads: Mapping[str, int] | None) -> dict[str, int]:
