@@ -18,10 +18,13 @@ __all__ = ["RelativisticAverageLoss", "RelativisticLoss"]
 
 @LOSSES.register("relativistic")
 class RelativisticLoss(GANLoss):
-    """The relativistic standard GAN (RSGAN): the discriminator scores how much more real a
-    real image looks than a generated one, ``sigmoid(C(x_r) - C(x_f))``, pairing the i-th
-    real image with the i-th generated one; the generator plays the same game with the roles
-    swapped. Ignores real/fake targets, so label smoothing has no effect.
+    """Relativistic standard GAN (RSGAN, Jolicoeur-Martineau 2018): real and generated images
+    in pairs.
+
+    The discriminator scores how much more real a real image looks than a generated one,
+    ``sigmoid(C(x_r) - C(x_f))``, pairing the i-th real image with the i-th generated one; the
+    generator plays the same game with the roles swapped. Ignores real/fake targets, so label
+    smoothing has no effect.
 
     Real and generated batches must have the same size (the Trainer's always do).
 
@@ -54,10 +57,12 @@ class RelativisticLoss(GANLoss):
 
 @LOSSES.register("relativistic_average")
 class RelativisticAverageLoss(GANLoss):
-    """The relativistic average standard GAN (RaSGAN): each real image is compared with the
-    mean generated one and each generated image with the mean real one; the generator plays
-    the same game with the roles swapped. Ignores real/fake targets, so label smoothing has
-    no effect.
+    """Relativistic average standard GAN (RaSGAN, Jolicoeur-Martineau 2018): each image
+    against the other batch's mean.
+
+    The discriminator compares each real image with the mean generated one and each generated
+    image with the mean real one; the generator plays the same game with the roles swapped.
+    Ignores real/fake targets, so label smoothing has no effect.
 
     Example:
         >>> loss = RelativisticAverageLoss()
