@@ -83,6 +83,6 @@ def run_python() -> Callable[..., subprocess.CompletedProcess[str]]:
     return run
 
 
-# The plugin distribution is installed by the tests, never imported from the source tree
+# The plugin distributions are installed by the tests, never imported from the source tree
 # (one of its modules fails on import on purpose).
-collect_ignore = ["plugin_dist"]
+collect_ignore = ["plugin_dist", "variant_plugin_dist"]

@@ -55,7 +55,8 @@ def test_unknown_name_error_names_everything(registry: Registry) -> None:
 
 def test_unknown_loss_message_matches_style_guide() -> None:
     with pytest.raises(KeyError, match=r"Unknown loss 'hinj'\. Did you mean 'hinge'\? Available: "
-                       r"hinge, least_squares, minimax, non_saturating, wasserstein"):
+                       r"hinge, least_squares, minimax, non_saturating, relativistic, "
+                       r"relativistic_average, wasserstein\."):
         pygan.LOSSES.get("hinj")
 
 

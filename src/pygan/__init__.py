@@ -40,6 +40,8 @@ from pygan.losses import (
     LeastSquaresLoss,
     MinimaxLoss,
     NonSaturatingLoss,
+    RelativisticAverageLoss,
+    RelativisticLoss,
     WassersteinLoss,
 )
 from pygan.models import (
@@ -97,6 +99,8 @@ __all__ = [
     "ProgressBar",
     "R1Penalty",
     "Registry",
+    "RelativisticAverageLoss",
+    "RelativisticLoss",
     "SampleGrid",
     "Step",
     "TERMS",

@@ -228,7 +228,7 @@ DISCRIMINATORS: Registry[Any] = Registry("discriminator", group="pygan.discrimin
 
 LOSSES: Registry[Any] = Registry("loss", group="pygan.losses")
 """GAN loss classes by name (built in: ``minimax``, ``non_saturating``, ``least_squares``,
-``hinge``, ``wasserstein``)."""
+``hinge``, ``wasserstein``, ``relativistic``, ``relativistic_average``)."""
 
 CALLBACKS: Registry[Any] = Registry("callback", group="pygan.callbacks")
 """Callback classes by name (``label_smoothing``, ``checkpoint``, ``sample_grid``, ...)."""

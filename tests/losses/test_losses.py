@@ -119,7 +119,10 @@ def test_every_registered_loss_is_scalar_and_differentiable(name: str) -> None:
     penalty = loss.penalty(d, real, fake)
     if penalty is not None:
         d_loss = d_loss + penalty
-    g_loss = loss.generator_loss(d(fake))
+    if loss.needs_real_logits:
+        g_loss = loss.generator_loss(d(fake), real_logits=d(real))
+    else:
+        g_loss = loss.generator_loss(d(fake))
     assert d_loss.dim() == 0 and g_loss.dim() == 0
     d_loss.backward()
     assert all(p.grad is not None for p in d.parameters())

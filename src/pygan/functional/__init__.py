@@ -1,4 +1,5 @@
-"""Pure tensor maths under the loss classes: GAN losses on logits and gradient penalties."""
+"""Pure tensor maths under the loss classes: GAN losses on logits (the relativistic ones
+included) and gradient penalties."""
 
 from pygan.functional.losses import (
     bce_discriminator_loss,
@@ -12,6 +13,12 @@ from pygan.functional.losses import (
     wasserstein_generator_loss,
 )
 from pygan.functional.penalty import gradient_penalty, r1_penalty
+from pygan.functional.relativistic import (
+    relativistic_average_discriminator_loss,
+    relativistic_average_generator_loss,
+    relativistic_discriminator_loss,
+    relativistic_generator_loss,
+)
 
 __all__ = [
     "bce_discriminator_loss",
@@ -23,6 +30,10 @@ __all__ = [
     "minimax_generator_loss",
     "non_saturating_generator_loss",
     "r1_penalty",
+    "relativistic_average_discriminator_loss",
+    "relativistic_average_generator_loss",
+    "relativistic_discriminator_loss",
+    "relativistic_generator_loss",
     "wasserstein_discriminator_loss",
     "wasserstein_generator_loss",
 ]

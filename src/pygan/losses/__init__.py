@@ -1,6 +1,7 @@
 """The :class:`GANLoss` interface and the registered losses."""
 
 from pygan.losses.base import GANLoss
+from pygan.losses.relativistic import RelativisticAverageLoss, RelativisticLoss
 from pygan.losses.standard import (
     HingeLoss,
     LeastSquaresLoss,
@@ -15,5 +16,7 @@ __all__ = [
     "LeastSquaresLoss",
     "MinimaxLoss",
     "NonSaturatingLoss",
+    "RelativisticAverageLoss",
+    "RelativisticLoss",
     "WassersteinLoss",
 ]
