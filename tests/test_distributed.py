@@ -227,7 +227,7 @@ def test_shards_of_a_batch_make_the_batch_of_one_process_at_twice_the_size() -> 
     batches = {}
     for shard, batch_size in (((0, 1), 2 * BATCH), ((0, 2), BATCH), ((1, 2), BATCH)):
         source = make_batches(images, batch_size, SHAPE, torch.device("cpu"), shard=shard)
-        batches[shard] = list(source.epoch(torch.Generator().manual_seed(3)))
+        batches[shard] = [batch.images for batch in source.epoch(torch.Generator().manual_seed(3))]
     assert len(batches[(0, 1)]) == len(batches[(0, 2)]) == len(batches[(1, 2)]) == 4
     for whole, part0, part1 in zip(batches[(0, 1)], batches[(0, 2)], batches[(1, 2)]):
         assert torch.equal(whole[0::2], part0) and torch.equal(whole[1::2], part1)

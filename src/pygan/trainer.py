@@ -187,6 +187,7 @@ class Trainer:
             raise TypeError(f"loss must be a GANLoss or a registered name, got {loss!r}.")
         self.d_steps = check_int("d_steps", d_steps)
         self.terms = [*self.loss.terms(), *_check_terms(terms)]
+        _check_classes(generator, discriminator, self.terms)
         for term in self.terms:
             term.setup(generator, discriminator)
         self.g_lr = check_positive_float("g_lr", g_lr)
@@ -288,7 +289,12 @@ class Trainer:
         if resume_from is not None:
             check_path("resume_from", resume_from)
         batches = make_batches(
-            data, self.state.batch_size, self.generator.output_shape, self.device, shard=(self.rank, self.world_size)
+            data,
+            self.state.batch_size,
+            self.generator.output_shape,
+            self.device,
+            shard=(self.rank, self.world_size),
+            num_classes=self.generator.num_classes,
         )
         restore = None
         if resume_from is not None:
@@ -414,3 +420,24 @@ def _check_terms(terms: Any) -> list[LossTerm]:
                 f"one in a config), got {type(term).__name__}: {term!r:.80}."
             )
     return terms
+
+
+def _check_classes(generator: Generator, discriminator: Discriminator, terms: Sequence[LossTerm]) -> None:
+    """Refuse a pair whose classes cannot train: a conditional discriminator with an
+    unconditional generator (generated images would have no labels), different class counts,
+    or a conditional generator whose classes nothing reads."""
+    g_classes, d_classes = generator.num_classes, discriminator.num_classes
+    if d_classes and g_classes != d_classes:
+        raise ValueError(
+            f"The discriminator is conditional with num_classes={d_classes} but the generator has "
+            f"num_classes={g_classes}: give both the same num_classes (the generated images' "
+            f"labels come from the generator)."
+        )
+    reads_labels = any(term.needs_labels for term in terms)
+    if g_classes and not d_classes and not reads_labels:
+        raise ValueError(
+            f"The generator is conditional (num_classes={g_classes}) but the discriminator is not "
+            f"and no loss term reads the labels, so the generator would never learn its classes. "
+            f"Give the discriminator num_classes={g_classes} (a conditional GAN), or add a term "
+            f"that reads them, such as ACGAN's (terms=[ACGANTerm()] with a class head)."
+        )

@@ -3,20 +3,25 @@
 Tensors and tensor datasets take the in-memory path: the images stay in one tensor on the
 device (``uint8`` where the source is ``uint8``, converted per batch), and an epoch is a
 shuffled permutation sliced into index batches; no DataLoader, no per-sample Python. Any
-other ``Dataset`` goes through a ``DataLoader``; a ``DataLoader`` is used as given.
+other ``Dataset`` goes through a ``DataLoader``; a ``DataLoader`` is used as given. For a
+conditional GAN the class labels travel with their images: beside them on the device in the
+in-memory path, from each item's ``(image, label)`` otherwise.
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 from torch.utils.data import DataLoader, Dataset, TensorDataset
 from torch.utils.data.distributed import DistributedSampler
 
+from pygan._labels import check_label_range
+
 __all__ = [
+    "Batch",
     "BatchSource",
     "DataLoaderBatches",
     "ImageDataset",
@@ -131,13 +136,21 @@ def check_images(images: torch.Tensor, shape: tuple[int, ...], source: str) -> N
         )
 
 
+class Batch(NamedTuple):
+    """One batch of real images in [-1, 1] on the device, with their class labels (``int64``)
+    when the models are conditional, else ``None``."""
+
+    images: torch.Tensor
+    labels: torch.Tensor | None
+
+
 class BatchSource:
     """Batches of images in [-1, 1] on the device, one shuffled pass per epoch."""
 
     num_samples: int
     batches_per_epoch: int
 
-    def epoch(self, shuffle_rng: torch.Generator, skip: int = 0) -> Iterator[torch.Tensor]:
+    def epoch(self, shuffle_rng: torch.Generator, skip: int = 0) -> Iterator[Batch]:
         """Yield one epoch's batches, drawing the order from ``shuffle_rng``, skipping the
         first ``skip`` (to resume inside an epoch)."""
         raise NotImplementedError
@@ -147,9 +160,15 @@ class InMemoryBatches(BatchSource):
     """The whole dataset as one tensor on the device, served as shuffled index batches."""
 
     def __init__(
-        self, images: torch.Tensor, batch_size: int, device: torch.device, shard: tuple[int, int]
+        self,
+        images: torch.Tensor,
+        batch_size: int,
+        device: torch.device,
+        shard: tuple[int, int],
+        labels: torch.Tensor | None = None,
     ) -> None:
         self.images = images.to(device)  # no copy when already there
+        self.labels = None if labels is None else labels.to(device=device, dtype=torch.int64)
         self.batch_size = batch_size
         self.device = device
         self.rank, self.world_size = shard
@@ -157,7 +176,7 @@ class InMemoryBatches(BatchSource):
         per_rank = self.num_samples // self.world_size
         self.batches_per_epoch = per_rank // batch_size
 
-    def epoch(self, shuffle_rng: torch.Generator, skip: int = 0) -> Iterator[torch.Tensor]:
+    def epoch(self, shuffle_rng: torch.Generator, skip: int = 0) -> Iterator[Batch]:
         order = torch.randperm(self.num_samples, generator=shuffle_rng)
         # Rank r takes positions r, r + W, r + 2W, ...: batch b of all ranks together is
         # batch b of one process with W times the batch size.
@@ -165,7 +184,8 @@ class InMemoryBatches(BatchSource):
         order = order[self.rank : per_rank * self.world_size : self.world_size].to(self.device)
         for b in range(skip, self.batches_per_epoch):
             index = order[b * self.batch_size : (b + 1) * self.batch_size]
-            yield to_unit_range(self.images.index_select(0, index))
+            labels = None if self.labels is None else self.labels.index_select(0, index)
+            yield Batch(to_unit_range(self.images.index_select(0, index)), labels)
 
 
 class DataLoaderBatches(BatchSource):
@@ -178,16 +198,18 @@ class DataLoaderBatches(BatchSource):
         shape: tuple[int, ...],
         *,
         owns_sampler: bool,
+        num_classes: int = 0,
     ) -> None:
         self.loader = loader
         self.device = device
         self.shape = shape
+        self.num_classes = num_classes
         self.owns_sampler = owns_sampler
         self.num_samples = len(loader.dataset)  # type: ignore[arg-type]
         self.batches_per_epoch = len(loader)
         self._checked = False
 
-    def epoch(self, shuffle_rng: torch.Generator, skip: int = 0) -> Iterator[torch.Tensor]:
+    def epoch(self, shuffle_rng: torch.Generator, skip: int = 0) -> Iterator[Batch]:
         seed = int(torch.randint(0, 2**62, (1,), generator=shuffle_rng))
         if self.owns_sampler:
             self.loader.generator.manual_seed(seed)  # type: ignore[union-attr]
@@ -209,18 +231,41 @@ class DataLoaderBatches(BatchSource):
             if not self._checked:
                 check_images(images, self.shape, "first batch of the data")
                 self._checked = True
-            yield to_unit_range(images.to(self.device, non_blocking=True))
+            labels = _batch_labels(batch, self.num_classes) if self.num_classes else None
+            yield Batch(to_unit_range(images.to(self.device, non_blocking=True)), labels)
             batch = next(batches, None)
 
 
-def _dataset_images(data: Any) -> torch.Tensor | None:
-    """The image tensor behind ``data`` if it can take the in-memory path, else ``None``."""
+def _batch_labels(batch: Any, num_classes: int) -> torch.Tensor:
+    """The labels of a loader's ``(images, labels)`` batch, checked (on the host, before they
+    go to the device: no device sync)."""
+    if not isinstance(batch, (tuple, list)) or len(batch) < 2:
+        raise ValueError(_no_labels(num_classes, "the DataLoader's batches are images only"))
+    labels = torch.as_tensor(batch[1])
+    if labels.is_floating_point() or labels.dim() != 1:
+        raise ValueError(f"Expected a batch's labels as a 1-d tensor of class indices, got {labels.dtype} of shape {tuple(labels.shape)}.")
+    check_label_range(labels, num_classes, "data")
+    return labels.to(dtype=torch.int64)
+
+
+def _no_labels(num_classes: int, why: str) -> str:
+    return (
+        f"The generator and discriminator are conditional (num_classes={num_classes}), but the "
+        f"data has no labels ({why}). Give labelled data: ImageDataset(images, labels), "
+        f"TensorDataset(images, labels), a Dataset or DataLoader of (image, label), or a "
+        f"labelled built-in dataset; or train unconditional models (num_classes=0)."
+    )
+
+
+def _dataset_images(data: Any) -> tuple[torch.Tensor, torch.Tensor | None] | None:
+    """The image tensor behind ``data`` and its labels (``None`` without) if it can take the
+    in-memory path, else ``None``."""
     if isinstance(data, torch.Tensor):
-        return data
+        return data, None
     if isinstance(data, ImageDataset):
-        return data.images
+        return data.images, data.labels
     if isinstance(data, TensorDataset):
-        return data.tensors[0]
+        return data.tensors[0], data.tensors[1] if len(data.tensors) > 1 else None
     return None
 
 
@@ -231,6 +276,7 @@ def make_batches(
     device: torch.device,
     *,
     shard: tuple[int, int] = (0, 1),
+    num_classes: int = 0,
 ) -> BatchSource:
     """Check ``data`` and return the batch source ``fit`` trains from.
 
@@ -241,14 +287,19 @@ def make_batches(
         shape: The image shape the generator makes, e.g. ``(1, 28, 28)``.
         device: Where training runs.
         shard: ``(rank, world_size)``: each process trains on its share of every epoch.
+        num_classes: The models' classes: above 0 the batches carry the data's labels, which
+            must lie in ``[0, num_classes)``.
 
     Raises:
-        ValueError: Empty data, non-finite or far-out-of-range pixels, a wrong image shape, or
-            a batch size larger than the data.
+        ValueError: Empty data, non-finite or far-out-of-range pixels, a wrong image shape, a
+            batch size larger than the data; for conditional models, data without labels or a
+            label outside ``[0, num_classes)`` (a ``DataLoader``'s or ``Dataset``'s labels are
+            checked batch by batch).
         TypeError: ``data`` is not a tensor, Dataset or DataLoader.
     """
-    images = _dataset_images(data)
-    if images is not None:
+    in_memory = _dataset_images(data)
+    if in_memory is not None:
+        images, labels = in_memory
         if images.dim() == len(shape) and shape[0] == 1:  # (N, H, W) grey images
             images = images.unsqueeze(1)
         if images.dim() == 0 or len(images) == 0:
@@ -261,7 +312,12 @@ def make_batches(
                 f"{' per process' if shard[1] > 1 else ''}). Use a batch size of at most "
                 f"{available}."
             )
-        return InMemoryBatches(images, batch_size, device, shard)
+        if not num_classes:
+            return InMemoryBatches(images, batch_size, device, shard)
+        if labels is None:
+            raise ValueError(_no_labels(num_classes, f"a {type(data).__name__} without labels"))
+        _check_label_tensor(labels, len(images), num_classes)
+        return InMemoryBatches(images, batch_size, device, shard, labels)
     if isinstance(data, DataLoader):
         if len(data.dataset) == 0:  # type: ignore[arg-type]
             raise ValueError("The DataLoader's dataset is empty: there are no images to train on.")
@@ -273,7 +329,7 @@ def make_batches(
                 UserWarning,
                 stacklevel=3,
             )
-        return DataLoaderBatches(data, device, shape, owns_sampler=False)
+        return DataLoaderBatches(data, device, shape, owns_sampler=False, num_classes=num_classes)
     if isinstance(data, Dataset):
         size = len(data)  # type: ignore[arg-type]
         if size == 0:
@@ -286,6 +342,8 @@ def make_batches(
         first = data[0]
         first_image = first[0] if isinstance(first, (tuple, list)) else first
         check_images(torch.as_tensor(first_image).unsqueeze(0), shape, "first item of the dataset")
+        if num_classes and not (isinstance(first, (tuple, list)) and len(first) >= 2):
+            raise ValueError(_no_labels(num_classes, "the dataset's items are images only"))
         sampler: DistributedSampler | None = None
         if shard[1] > 1:
             sampler = DistributedSampler(data, num_replicas=shard[1], rank=shard[0], shuffle=True)
@@ -298,8 +356,17 @@ def make_batches(
             generator=torch.Generator(),
             pin_memory=device.type == "cuda",
         )
-        return DataLoaderBatches(loader, device, shape, owns_sampler=sampler is None)
+        return DataLoaderBatches(loader, device, shape, owns_sampler=sampler is None, num_classes=num_classes)
     raise TypeError(
         f"fit() takes a tensor of images, a torch Dataset or a DataLoader, got "
         f"{type(data).__name__}."
     )
+
+
+def _check_label_tensor(labels: torch.Tensor, n: int, num_classes: int) -> None:
+    if not isinstance(labels, torch.Tensor) or labels.is_floating_point() or labels.shape != (n,):
+        raise ValueError(
+            f"Expected the data's labels as an integer tensor of shape ({n},), got "
+            f"{getattr(labels, 'dtype', type(labels).__name__)} of shape {tuple(getattr(labels, 'shape', ()))}."
+        )
+    check_label_range(labels, num_classes, "data")

@@ -91,7 +91,9 @@ class LossTerm(metaclass=RecordsInitArgs):
     - ``needs_heads``: names of discriminator heads (:attr:`pygan.Discriminator.head_names`)
       the term reads from ``step.real_heads``/``step.fake_heads``;
     - ``needs_real_logits``: the generator's update should compute ``step.real_logits``
-      (one more discriminator pass over the real images in that update).
+      (one more discriminator pass over the real images in that update);
+    - ``needs_labels``: the term reads ``step.real_labels``/``step.fake_labels`` (so a
+      conditional generator may train against an unconditional discriminator, as in ACGAN).
 
     Override :meth:`setup` to refuse a generator or discriminator the term cannot work with,
     before any training. Register the class (``@TERMS.register("name")``) so configs can name
@@ -115,6 +117,9 @@ class LossTerm(metaclass=RecordsInitArgs):
     needs_real_logits: ClassVar[bool] = False
     """Whether :meth:`generator_term` reads ``step.real_logits``."""
 
+    needs_labels: ClassVar[bool] = False
+    """Whether the term reads the class labels (it then needs a conditional generator)."""
+
     def __init__(self, weight: float = 1.0) -> None:
         self.weight = check_nonnegative_float("weight", weight)
 
@@ -135,8 +140,14 @@ class LossTerm(metaclass=RecordsInitArgs):
         """Check that the term can work with these networks; raise ``ValueError`` if not.
 
         Called when the Trainer is built, before any training. The default checks that the
-        discriminator has every head in :attr:`needs_heads`.
+        discriminator has every head in :attr:`needs_heads`, and that the generator is
+        conditional if the term :attr:`needs_labels`.
         """
+        if self.needs_labels and not generator.num_classes:
+            raise ValueError(
+                f"The {self.name!r} term reads class labels, but {type(generator).__name__} is "
+                f"unconditional: construct it with num_classes > 0 and train on labelled data."
+            )
         missing = [head for head in self.needs_heads if head not in discriminator.head_names]
         if missing:
             have = ", ".join(discriminator.head_names) or "none"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 
 from pygan import functional as PF
@@ -29,8 +31,9 @@ class GradientPenalty(LossTerm):
         super().__init__(weight)
 
     def discriminator_term(self, step: Step) -> torch.Tensor:
-        """The penalty at points between ``step.real`` and ``step.fake``."""
-        return PF.gradient_penalty(step.discriminator, step.real, step.fake)
+        """The penalty at points between ``step.real`` and ``step.fake`` (a conditional
+        discriminator reads them with the real images' labels)."""
+        return PF.gradient_penalty(_critic(step), step.real, step.fake)
 
 
 @TERMS.register("r1")
@@ -46,4 +49,11 @@ class R1Penalty(LossTerm):
 
     def discriminator_term(self, step: Step) -> torch.Tensor:
         """Half the squared gradient norm of the discriminator at ``step.real``."""
-        return 0.5 * PF.r1_penalty(step.discriminator, step.real)
+        return 0.5 * PF.r1_penalty(_critic(step), step.real)
+
+
+def _critic(step: Step) -> Callable[[torch.Tensor], torch.Tensor]:
+    """The discriminator as a function of images; a conditional one reads the real labels."""
+    if not step.discriminator.num_classes:
+        return step.discriminator
+    return lambda images: step.discriminator(images, step.real_labels)

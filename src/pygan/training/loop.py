@@ -14,7 +14,7 @@ import torch
 
 from pygan import _distributed as dist
 from pygan.callbacks.base import HOOKS
-from pygan.data.loader import BatchSource
+from pygan.data.loader import Batch, BatchSource
 from pygan.training.figures import FigureWindow, NonFiniteLossError
 from pygan.training.step import TrainingStep
 
@@ -149,8 +149,8 @@ class FitLoop:
             self.should_stop = False
 
 
-def _chunks(batches: Iterator[torch.Tensor], size: int) -> Iterator[list[torch.Tensor]]:
-    chunk: list[torch.Tensor] = []
+def _chunks(batches: Iterator[Batch], size: int) -> Iterator[list[Batch]]:
+    chunk: list[Batch] = []
     for batch in batches:
         chunk.append(batch)
         if len(chunk) == size:

@@ -14,6 +14,7 @@ from torch import nn
 
 from pygan import _distributed as dist
 from pygan.callbacks.base import Targets
+from pygan.data.loader import Batch
 from pygan.losses.base import GANLoss
 from pygan.terms.base import LossTerm, Step
 
@@ -49,6 +50,8 @@ class TrainingStep:
         self.d_forward = maybe_compile(dist.wrap(trainer.discriminator, device))
         self.d_frozen_forward = maybe_compile(trainer.discriminator)
         self.joint_pass = not trainer.discriminator.has_batch_statistics
+        self.g_conditional = trainer.generator.num_classes > 0
+        self.d_conditional = trainer.discriminator.num_classes > 0
         self.heads = any(term.needs_heads for term in trainer.terms)
         self.g_needs_real = trainer.loss.needs_real_logits or any(t.needs_real_logits for t in trainer.terms)
         self.scalers = {
@@ -59,7 +62,7 @@ class TrainingStep:
         self.d_trainable: list[nn.Parameter] = []
         self.guard_first_step = False
 
-    def __call__(self, reals: Sequence[torch.Tensor]) -> torch.Tensor:
+    def __call__(self, reals: Sequence[Batch]) -> torch.Tensor:
         """Train on ``reals`` (one batch per discriminator update); return the step's figures
         in the order of :attr:`figure_keys`, as one tensor on the device (no sync)."""
         undo = self._snapshot_discriminator() if self.guard_first_step else None
@@ -85,19 +88,23 @@ class TrainingStep:
         return torch.autocast(self.trainer.device.type, dtype=dtype)
 
     def _discriminator_updates(
-        self, reals: Sequence[torch.Tensor]
+        self, reals: Sequence[Batch]
     ) -> tuple[Step, torch.Tensor, torch.Tensor, list[torch.Tensor]]:
         """One discriminator update per real batch; the last one's step, its generated images
         (with their graph, for the generator's update), loss and term values."""
         t = self.trainer
-        for i, real in enumerate(reals):
+        for i, (real, real_labels) in enumerate(reals):
             z = t.generator.sample_latent(real.shape[0])
+            fake_labels = t.generator.sample_labels(real.shape[0]) if self.g_conditional else None
             with torch.set_grad_enabled(i == len(reals) - 1), self.autocast():
-                fake = self.g_forward(z)  # the last batch's keeps its graph for G's update
+                # the last batch's images keep their graph for G's update
+                fake = self.g_forward(z) if fake_labels is None else self.g_forward(z, fake_labels)
             targets = Targets(real=1.0, fake=0.0, batch_size=real.shape[0], device=t.device)
             self.on_discriminator_step(targets)
             with self.autocast():
-                step = self._discriminate("discriminator", self.d_forward, real, fake.detach(), z, True)
+                step = self._discriminate(
+                    "discriminator", self.d_forward, Batch(real, real_labels), Batch(fake.detach(), fake_labels), z, True
+                )
                 d_loss = t.loss.discriminator_loss(step.real_logits, step.fake_logits, targets.real, targets.fake)
                 _check_scalar(d_loss, f"{type(t.loss).__name__}.discriminator_loss")
                 penalty = t.loss.penalty(t.discriminator, real, step.fake)
@@ -115,9 +122,8 @@ class TrainingStep:
             p.requires_grad_(False)
         try:
             with self.autocast():
-                step = self._discriminate(
-                    "generator", self.d_frozen_forward, d_step.real, fake, d_step.z, self.g_needs_real
-                )
+                real, fake_batch = Batch(d_step.real, d_step.real_labels), Batch(fake, d_step.fake_labels)
+                step = self._discriminate("generator", self.d_frozen_forward, real, fake_batch, d_step.z, self.g_needs_real)
                 if t.loss.needs_real_logits:
                     g_loss = t.loss.generator_loss(step.fake_logits, real_logits=step.real_logits)  # type: ignore[call-arg]
                 else:
@@ -133,39 +139,42 @@ class TrainingStep:
         self,
         phase: str,
         forward: Callable[..., Any],
-        real: torch.Tensor,
-        fake: torch.Tensor,
+        real: Batch,
+        fake: Batch,
         z: torch.Tensor,
         with_real: bool,
     ) -> Step:
-        """Run D over the generated images (and the real ones when ``with_real``) with the
-        heads the terms read, and gather what the update's loss and terms may need."""
-        n = real.shape[0]
+        """Run D over the generated images (and the real ones when ``with_real``), with their
+        labels when D is conditional and the heads the terms read, and gather what the
+        update's loss and terms may need."""
+        n = real.images.shape[0]
 
-        def run(images: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        def run(images: torch.Tensor, labels: torch.Tensor | None) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+            args = (images, labels) if self.d_conditional else (images,)
             if not self.heads:
-                return forward(images).float(), {}
-            logits, outputs = forward(images, heads=True)
+                return forward(*args).float(), {}
+            logits, outputs = forward(*args, heads=True)
             return logits.float(), outputs
 
         real_logits, real_heads = None, {}
         if with_real and self.joint_pass:
-            both, outputs = run(torch.cat([real, fake]))
+            labels = torch.cat([real.labels, fake.labels]) if self.d_conditional else None  # type: ignore[list-item]
+            both, outputs = run(torch.cat([real.images, fake.images]), labels)
             real_logits, fake_logits = both.view(2, n).unbind()
             real_heads = {name: out[:n] for name, out in outputs.items()}
             fake_heads = {name: out[n:] for name, out in outputs.items()}
         else:
             if with_real:
-                real_logits, real_heads = run(real)  # real first: batch-norm statistics
-            fake_logits, fake_heads = run(fake)
+                real_logits, real_heads = run(*real)  # real first: batch-norm statistics
+            fake_logits, fake_heads = run(*fake)
         t = self.trainer
         return Step(
             phase,  # type: ignore[arg-type]
-            real=real,
-            fake=fake,
+            real=real.images,
+            fake=fake.images,
             z=z,
-            real_labels=None,
-            fake_labels=None,
+            real_labels=real.labels,
+            fake_labels=fake.labels,
             real_logits=real_logits,
             fake_logits=fake_logits,
             generator=t.generator,
