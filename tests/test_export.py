@@ -1,4 +1,4 @@
-"""Sharing weights and reading old files: the safetensors export, and checkpoint format upgrades."""
+"""Sharing weights: the safetensors export of a checkpoint's generator."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ import torch
 import pygan
 from pygan import CheckpointError, Trainer, load_checkpoint, load_generator
 from pygan.callbacks import EMA
-from pygan.checkpoint import FORMAT_VERSION, UPGRADES
 from pygan.export import (
     EXPORT_FORMAT_VERSION,
     export_generator,
@@ -72,6 +71,14 @@ def test_bad_export_path_refused(checkpoint: Path, tmp_path: Path) -> None:
         export_generator(checkpoint, tmp_path / "g.pt")
 
 
+def test_a_file_that_cannot_be_written_is_an_os_error_naming_it(checkpoint: Path, tmp_path: Path) -> None:
+    (tmp_path / "g.json").mkdir()  # the config cannot replace a directory
+    with pytest.raises(OSError, match=f"Cannot write the generator's config to {tmp_path / 'g.json'}") as caught:
+        export_generator(checkpoint, tmp_path / "g.safetensors")
+    assert not isinstance(caught.value, CheckpointError)
+    assert sorted(os.listdir(tmp_path)) == ["g.json", "g.safetensors", "run.ckpt"]  # no temporary files
+
+
 def test_unregistered_generator_cannot_be_exported(tiny_data, tmp_path: Path) -> None:
     class Unlisted(pygan.Generator):
         def __init__(self) -> None:
@@ -112,29 +119,3 @@ def test_garbage_weights_file_is_a_clear_error(checkpoint: Path, tmp_path: Path)
     out.write_bytes(b"garbage")
     with pytest.raises(CheckpointError, match=r"Cannot read .*g\.safetensors as safetensors"):
         load_exported_generator(out)
-
-
-def _as_format_0(state: dict) -> dict:
-    """A synthetic older format: ``step`` where format 1 has ``global_step``."""
-    old = {k: v for k, v in state.items() if k != "global_step"}
-    return {**old, "format_version": 0, "step": state["global_step"]}
-
-
-def test_older_format_is_upgraded_on_load(checkpoint: Path, tmp_path: Path, tiny_models, tiny_data, monkeypatch) -> None:
-    assert FORMAT_VERSION == 1  # when this grows, test the real UPGRADES[FORMAT_VERSION - 1] here
-    old = tmp_path / "format0.ckpt"
-    torch.save(_as_format_0(load_checkpoint(checkpoint)), old)
-    with pytest.raises(CheckpointError, match="format 0, which this pygan .* cannot upgrade to format 1"):
-        load_checkpoint(old)
-
-    def upgrade(state: dict) -> dict:
-        state = dict(state)
-        state["global_step"] = state.pop("step")
-        return state
-
-    monkeypatch.setitem(UPGRADES, 0, upgrade)
-    state = load_checkpoint(old)
-    assert state["format_version"] == 1 and state["global_step"] == 6 and "step" not in state
-    trainer = Trainer(*tiny_models(), device="cpu", callbacks=[EMA(decay=0.5)])
-    assert trainer.fit(tiny_data, epochs=2, batch_size=16, resume_from=old)["epoch"] == [1, 2]
-    assert trainer.global_step == 12

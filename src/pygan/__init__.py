@@ -15,8 +15,7 @@ Example:
     torch.Size([5, 1, 4, 4])
 """
 
-__version__ = "0.1.0"
-
+from pygan._version import __version__
 from pygan.callbacks import (
     EMA,
     Callback,

@@ -1,4 +1,4 @@
-"""Which device to train on: :func:`resolve_device`."""
+"""Which device to train or sample on: :func:`resolve_device`."""
 
 from __future__ import annotations
 

@@ -16,15 +16,10 @@ from typing import Any
 
 import torch
 
-from pygan import __version__
-from pygan.checkpoint import (
-    CheckpointError,
-    build_part,
-    load_generator,
-    load_weights,
-    part_spec,
-    write_atomically,
-)
+from pygan._files import write_atomically
+from pygan._parts import build_part, load_weights, part_spec
+from pygan._version import __version__
+from pygan.checkpoint import CheckpointError, load_generator
 from pygan.models.base import Generator
 
 __all__ = ["EXPORT_FORMAT", "EXPORT_FORMAT_VERSION", "export_generator", "load_exported_generator"]
@@ -74,8 +69,10 @@ def export_generator(
     Raises:
         ImportError: safetensors is not installed.
         ValueError: ``path`` does not end in ``.safetensors``.
-        CheckpointError: The checkpoint cannot be read, its generator is not registered (so
-            the export could not be rebuilt by name), or a file cannot be written.
+        CheckpointError: The checkpoint cannot be read, or its generator is not registered
+            (so the export could not be rebuilt by name).
+        OSError: A file cannot be written (the message names it); a file already there is
+            intact.
 
     Example:
         >>> import os, tempfile

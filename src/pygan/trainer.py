@@ -16,8 +16,10 @@ from torch import nn
 
 from pygan import _distributed as dist
 from pygan._device import resolve_device
+from pygan._parts import load_weights, part_spec
 from pygan._validation import check_bool, check_int, check_path, check_positive_float
-from pygan.callbacks.base import Callback
+from pygan.callbacks.base import Callback, callback_states, load_callback_states
+from pygan.checkpoint import load_checkpoint, save_checkpoint
 from pygan.data.loader import make_batches
 from pygan.losses.base import GANLoss
 from pygan.models.base import Discriminator, Generator
@@ -282,8 +284,6 @@ class Trainer:
                 changes).
             NonFiniteLossError: A loss became NaN or infinite.
         """
-        from pygan.checkpoint import load_checkpoint
-
         epochs = check_int("epochs", epochs)
         self.state.batch_size = check_int("batch_size", batch_size)
         if resume_from is not None:
@@ -303,7 +303,7 @@ class Trainer:
             self.resumed_from = str(resume_from)
 
             def restore() -> None:  # after on_fit_start, as callbacks expect
-                self._load_callback_states(checkpoint.get("callbacks", {}))
+                load_callback_states(self.callbacks, checkpoint.get("callbacks", {}))
                 set_global_rng_states(checkpoint["rng"])
 
         elif self.seed is not None:
@@ -315,8 +315,6 @@ class Trainer:
 
     def state_dict(self) -> dict[str, Any]:
         """The whole training state: what a checkpoint holds (see :mod:`pygan.checkpoint`)."""
-        from pygan.checkpoint import part_spec
-
         return {
             "generator": part_spec(self.generator, "generator"),
             "discriminator": part_spec(self.discriminator, "discriminator"),
@@ -324,14 +322,12 @@ class Trainer:
             "g_optimizer": self.g_optimizer.state_dict(),
             "d_optimizer": self.d_optimizer.state_dict(),
             "scalers": {k: s.state_dict() for k, s in self._loop.step.scalers.items()},
-            "callbacks": self._callback_states(),
+            "callbacks": callback_states(self.callbacks),
             **self.state.state_dict(global_rng_states()),
         }
 
     def load_state_dict(self, state: dict[str, Any], *, restore_callbacks: bool = True) -> None:
         """Restore a state from :meth:`state_dict` (what ``fit(resume_from=...)`` does)."""
-        from pygan.checkpoint import load_weights
-
         load_weights(self.generator, state["generator"]["state_dict"], "generator")
         load_weights(self.discriminator, state["discriminator"]["state_dict"], "discriminator")
         self.g_optimizer.load_state_dict(state["g_optimizer"])
@@ -341,32 +337,13 @@ class Trainer:
                 scaler.load_state_dict(state["scalers"][key])
         self.state.load_state_dict(state)
         if restore_callbacks:
-            self._load_callback_states(state.get("callbacks", {}))
+            load_callback_states(self.callbacks, state.get("callbacks", {}))
 
     def save_checkpoint(self, path: str) -> None:
         """Write a checkpoint of the current state to ``path`` (atomically; rank 0 only)."""
         if not self.is_global_zero:
             return
-        from pygan.checkpoint import save_checkpoint
-
         save_checkpoint(self.state_dict(), path)
-
-    def _callback_states(self) -> dict[str, Any]:
-        return {key: callback.state_dict() for key, callback in self._keyed_callbacks()}
-
-    def _load_callback_states(self, states: dict[str, Any]) -> None:
-        for key, callback in self._keyed_callbacks():
-            if key in states:
-                callback.load_state_dict(states[key])
-
-    def _keyed_callbacks(self) -> list[tuple[str, Callback]]:
-        seen: dict[str, int] = {}
-        keyed = []
-        for callback in self.callbacks:
-            key = callback.state_key
-            seen[key] = seen.get(key, 0) + 1
-            keyed.append((key if seen[key] == 1 else f"{key}#{seen[key]}", callback))
-        return keyed
 
     def _make_optimizer(
         self, spec: OptimizerSpec | None, module: nn.Module, lr: float, name: str

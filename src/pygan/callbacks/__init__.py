@@ -1,6 +1,12 @@
 """The :class:`Callback` interface and the built-in callbacks, one file each."""
 
-from pygan.callbacks.base import Callback, Targets
+from pygan.callbacks.base import (
+    Callback,
+    Targets,
+    callback_keys,
+    callback_states,
+    load_callback_states,
+)
 from pygan.callbacks.checkpoint import ModelCheckpoint
 from pygan.callbacks.csv_logger import CSVLogger
 from pygan.callbacks.ema import EMA
@@ -25,4 +31,7 @@ __all__ = [
     "Targets",
     "TensorBoardLogger",
     "TimeLimit",
+    "callback_keys",
+    "callback_states",
+    "load_callback_states",
 ]

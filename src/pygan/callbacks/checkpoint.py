@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import os
-import secrets
 import shutil
 import threading
 import warnings
@@ -13,8 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
+from pygan._files import link_atomically, remove_temporary_files
 from pygan._validation import check_bool, check_int, check_path
 from pygan.callbacks.base import Callback
+from pygan.checkpoint import CheckpointError, save_checkpoint
 from pygan.models._layers import check_choice
 from pygan.registry import CALLBACKS
 
@@ -89,8 +90,6 @@ class ModelCheckpoint(Callback):
         self._check_order(trainer)
         if not trainer.is_global_zero:
             return
-        from pygan.checkpoint import CheckpointError, remove_temporary_files
-
         try:
             self.dirpath.mkdir(parents=True, exist_ok=True)
             probe = self.dirpath / ".pygan-write-test"
@@ -190,14 +189,16 @@ class ModelCheckpoint(Callback):
         if not trainer.is_global_zero:
             return
         self.wait()
-        state = trainer.state_dict()
-        links = [self.last_path, self.best_path] if best else [self.last_path]
+        # The list is brought up to date before the state is taken: the checkpoint then lists
+        # itself, so a run resumed from it prunes it in turn.
         if str(path) in self.saved:
             self.saved.remove(str(path))
         self.saved.append(str(path))
         excess = max(len(self.saved) - self.keep_last, 0)
         stale = [Path(p) for p in self.saved[:excess]]
         del self.saved[:excess]
+        state = trainer.state_dict()
+        links = [self.last_path, self.best_path] if best else [self.last_path]
         if not self.background:
             self._write(state, path, links, stale)
             return
@@ -216,8 +217,6 @@ class ModelCheckpoint(Callback):
     def _write(self, state: dict[str, Any], path: Path, links: list[Path], stale: list[Path]) -> None:
         """Write ``state`` to ``path``, point each of ``links`` (``last.ckpt``, ``best.ckpt``)
         at it, delete the ``stale`` files."""
-        from pygan.checkpoint import save_checkpoint
-
         save_checkpoint(state, path)
         for link in links:
             self._point_at(link, state, path)
@@ -228,21 +227,14 @@ class ModelCheckpoint(Callback):
         """Make ``name`` the file just saved, atomically: a hard link renamed over it, so
         the state is serialized and written once per save, not twice. Where the filesystem has
         no hard links, the state is written again."""
-        from pygan.checkpoint import _fsync_directory, save_checkpoint
-
-        link = name.with_name(f".{name.name}.{secrets.token_hex(4)}.tmp")
         try:
-            os.link(path, link)
-            os.replace(link, name)
+            link_atomically(path, name)
         except OSError:
-            link.unlink(missing_ok=True)
             save_checkpoint(state, name)
-            return
-        _fsync_directory(self.dirpath)
 
     def state_dict(self) -> dict[str, Any]:
-        """The files saved so far (so a resumed run keeps pruning the same list) and the best
-        ``monitor`` value with its epoch."""
+        """The files saved so far, the one being written included (so a run resumed from any
+        of them keeps pruning the same list), and the best ``monitor`` value with its epoch."""
         return {"saved": list(self.saved), "best_score": self.best_score, "best_epoch": self.best_epoch}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
+from pygan._files import write_atomically
 from pygan._validation import check_path
 from pygan.callbacks.base import Callback
 from pygan.registry import CALLBACKS
@@ -91,9 +92,8 @@ class CSVLogger(Callback):
             if header:
                 writer.writerow(header)
             writer.writerows(rows)
-            tmp = self.path.with_name(f".{self.path.name}.tmp")
-            tmp.write_text(buffer.getvalue(), newline="")
-            os.replace(tmp, self.path)
+            text = buffer.getvalue().encode()
+            write_atomically(self.path, lambda handle: handle.write(text), "the CSV log")
         self._header, self._rows = header, rows
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
+from pygan._parts import load_weights
 from pygan._validation import check_fraction, check_int
 from pygan.callbacks.base import Callback
 from pygan.models.base import Generator
@@ -116,6 +117,4 @@ class EMA(Callback):
             self._load(weights)
 
     def _load(self, weights: dict[str, torch.Tensor]) -> None:
-        from pygan.checkpoint import load_weights
-
         load_weights(self._average, weights, "EMA generator")  # type: ignore[arg-type]

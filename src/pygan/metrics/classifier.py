@@ -22,6 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from pygan._device import resolve_device
 from pygan._validation import check_fraction, check_int, check_positive_float, check_shape
 from pygan.data.loader import ImageDataset, to_unit_range
 from pygan.models.base import module_device
@@ -327,8 +328,6 @@ def train_classifier(
             f"holdout={holdout} of {len(x)} digits leaves {n_test} to test on and "
             f"{len(x) - n_test} to train on; both need at least one. Give more digits."
         )
-    from pygan.trainer import resolve_device
-
     device = resolve_device(device)
     shuffle = torch.Generator().manual_seed(check_int("seed", seed, minimum=0))
     order = torch.randperm(len(x), generator=shuffle)
