@@ -6,6 +6,7 @@ import inspect
 import json
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -109,7 +110,7 @@ def test_resume_continues_a_seedless_run_exactly(tmp_path: Path, capsys: pytest.
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        (["--set", "trainer.batchsize=8"], "trainer.batchsize: Unknown trainer key 'batchsize'. Did you mean 'batch_size'?"),
+        (["--set", "trainer.batchsize=8"], "trainer.batchsize: Unknown Trainer argument 'batchsize'. Did you mean 'batch_size'?"),
         (["--set", "generator.name=mpl"], "generator.name: Unknown generator 'mpl'. Did you mean 'mlp'?"),
         (["--set", "generator.hidden=16"], "generator.hidden = 16: expected Sequence[int]"),
         (["--set", "generator.hidden=[0]"], "generator: Expected hidden[0] to be an integer >= 1, got 0."),
@@ -202,9 +203,10 @@ def test_every_command_has_help(capsys: pytest.CaptureFixture[str], command: lis
 def test_list_shows_every_kind_with_a_summary(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "list")
     assert code == 0
-    for kind in ("generators:", "discriminators:", "losses:", "callbacks:", "datasets:", "optimizers:"):
+    for kind in ("generators:", "discriminators:", "losses:", "terms:", "callbacks:", "datasets:", "optimizers:"):
         assert kind + "\n" in out
     assert "  non_saturating  The non-saturating GAN loss" in out and "  adam " in out
+    assert re.search(r"\n  info +InfoGAN's information term", out)
 
 
 def test_ctrl_c_saves_a_checkpoint_exits_130_and_the_run_resumes(
