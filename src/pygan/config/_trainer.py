@@ -12,9 +12,8 @@ from pygan.trainer import Trainer
 
 __all__ = ["ELSEWHERE", "TrainerConfig"]
 
-_INIT = Signature.of(Trainer)
-_FIT = Signature.of(Trainer.fit)
 _SIGNATURE = Signature.of(Trainer, Trainer.fit)
+_FIT = Signature.of(Trainer.fit)
 
 ELSEWHERE: dict[str, str] = {
     "generator": "[generator]",
@@ -43,11 +42,13 @@ _FIT_RULES = {"epochs": check_int, "batch_size": check_int}
 class TrainerConfig:
     """The ``[trainer]`` section: arguments of :class:`~pygan.Trainer` and of its ``fit``.
 
-    Its keys are the parameters of ``Trainer.__init__`` and ``Trainer.fit`` except those
-    other sections set (:data:`ELSEWHERE`), checked against their type hints; ``epochs`` is
-    required. A setting reads as an attribute, the Trainer's default when the config leaves
-    it out. ``seed=None`` leaves the random state alone (``pygan train`` then picks a seed and
-    records it in the run's config).
+    Its keys are the parameters of ``Trainer.__init__`` and ``Trainer.fit``, checked against
+    their type hints, except those other sections set: the parts (``[generator]``,
+    ``[discriminator]``, ``[loss]``, ``[[terms]]``, ``[[callbacks]]``, ``[data]``), the
+    optimizers (``g_optimizer``, ``g_lr``, ``d_optimizer``, ``d_lr``, ``betas``: from
+    ``[optimizers]``) and ``resume_from``. ``epochs`` is required. A setting reads as an
+    attribute, the Trainer's default when the config leaves it out. ``seed=None`` leaves the
+    random state alone (``pygan train`` then picks a seed and records it in the run's config).
 
     Attributes:
         kwargs: The settings the config gives.
@@ -91,7 +92,7 @@ class TrainerConfig:
 
     def trainer_kwargs(self) -> dict[str, Any]:
         """The settings that are arguments of ``Trainer(...)``."""
-        return {k: v for k, v in self.kwargs.items() if k in _INIT.parameters}
+        return {k: v for k, v in self.kwargs.items() if k not in _FIT.parameters}
 
     def fit_kwargs(self) -> dict[str, Any]:
         """The settings that are arguments of ``Trainer.fit`` (``epochs``, ``batch_size``)."""
