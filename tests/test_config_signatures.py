@@ -4,6 +4,7 @@ from the TERMS registry, and type hints resolved one parameter at a time."""
 from __future__ import annotations
 
 import inspect
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,7 +12,7 @@ import pytest
 
 from pygan import CALLBACKS, GradientPenalty, InfoTerm, LabelSmoothing, R1Penalty, Trainer
 from pygan.callbacks import Evaluation
-from pygan.config import ConfigError, RunConfig, TrainerConfig, apply_overrides, load_config
+from pygan.config import ConfigError, PartConfig, RunConfig, TrainerConfig, apply_overrides, load_config
 from pygan.config._checking import Signature
 from pygan.config._toml import tomllib  # tomli on Python 3.10
 from pygan.config._trainer import ELSEWHERE
@@ -152,3 +153,23 @@ def test_a_class_with_one_unresolvable_hint_is_checked_on_the_rest(
     raw["callbacks"] = [{"name": "test_half_hinted", "every": 1.5}]
     error = error_of(raw)
     assert error.key == "callbacks[0].every" and str(error) == "callbacks[0].every = 1.5: expected int."
+
+
+# ----------------------------------------------------------------------------- pygan 0.1.0
+def test_a_config_written_by_0_1_0_reads_its_infogan_settings_as_a_term_and_a_head(raw: dict[str, Any]) -> None:
+    plain = RunConfig.from_dict(raw)
+    raw["trainer"]["info_weight"] = 0.0  # in every run's config.toml
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert RunConfig.from_dict(raw) == plain
+    raw["trainer"]["info_weight"] = 0.1
+    raw["discriminator"]["code_categories"] = 4
+    with pytest.warns(FutureWarning) as caught:
+        config = RunConfig.from_dict(raw)
+    assert [str(w.message) for w in caught] == [
+        'trainer.info_weight = 0.1 is pygan 0.1.0\'s form; read as a [[terms]] table {name = "info", weight = 0.1}. Write that instead.',
+        "discriminator.code_categories = 4 is pygan 0.1.0's form; read as discriminator.heads = {code = 4}. Write that instead.",
+    ]
+    assert config.terms == (PartConfig("info", {"weight": 0.1}),)
+    assert config.discriminator.kwargs == {"hidden": [16], "heads": {"code": 4}}
+    assert "info_weight" not in config.trainer.kwargs and raw["trainer"]["info_weight"] == 0.1  # input unchanged

@@ -16,6 +16,7 @@ from pygan._validation import check_int
 from pygan.callbacks.base import Callback
 from pygan.callbacks.checkpoint import ModelCheckpoint
 from pygan.config._checking import SECTIONS, ConfigError, Signature, check_keys, check_table, construct, is_path_hint
+from pygan.config._legacy import upgrade
 from pygan.config._optimizers import OptimizersConfig, optimizer_arguments, parse_optimizers
 from pygan.config._parts import DataConfig, PartConfig, create, parse_part, parse_parts
 from pygan.config._toml import apply_overrides, dump_toml, read_toml
@@ -76,10 +77,14 @@ class RunConfig:
     def from_dict(cls, raw: dict[str, Any]) -> RunConfig:
         """Check a config read from TOML and return it typed.
 
+        A config written by pygan 0.1.0 is read too: its ``trainer.info_weight`` and
+        ``discriminator.code_categories`` become an ``info`` term and a ``code`` head, with a
+        ``FutureWarning``.
+
         Raises:
             ConfigError: An unknown section, key or name, a missing value, or a wrong type.
         """
-        check_table("config", raw, "a table of sections")
+        raw = upgrade(check_table("config", raw, "a table of sections"))
         check_keys("", raw, SECTIONS, "config section")
         for section in ("generator", "discriminator", "data", "trainer"):
             if section not in raw:
