@@ -80,3 +80,4 @@ __all__ = [
 # Tracebacks, reprs and pickles name the public module, not the private one defining them.
 for _obj in (ConfigError, OptimizerConfig, OptimizersConfig, DataConfig, PartConfig, Run, RunConfig, TrainerConfig):
     _obj.__module__ = __name__
+del _obj
