@@ -16,7 +16,7 @@ Usage::
     python benchmarks/quality.py --budget 120 --recipes examples/mnist_mlp.toml
     python benchmarks/quality.py --jobs 2 --threads 1             # two recipes at a time
     python benchmarks/quality.py --recipes examples/mnist_mlp.toml --name mnist_mlp_infogan \
-        --set discriminator.code_categories=10 --set trainer.info_weight=0.1  # a variant's row
+        --set 'discriminator.heads={code = 10}' --set terms.info.weight=0.1  # a variant's row
 
 A recipe is judged from its ``best.ckpt`` when its checkpoint callback keeps one (``monitor``:
 chosen by a figure measured on the training digits, never the test set), else from its last

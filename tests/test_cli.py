@@ -110,7 +110,7 @@ def test_resume_continues_a_seedless_run_exactly(tmp_path: Path, capsys: pytest.
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        (["--set", "trainer.batchsize=8"], "trainer.batchsize: Unknown trainer key 'batchsize'. Did you mean 'batch_size'?"),
+        (["--set", "trainer.batchsize=8"], "trainer.batchsize: Unknown Trainer argument 'batchsize'. Did you mean 'batch_size'?"),
         (["--set", "generator.name=mpl"], "generator.name: Unknown generator 'mpl'. Did you mean 'mlp'?"),
         (["--set", "generator.hidden=16"], "generator.hidden = 16: expected Sequence[int]"),
         (["--set", "generator.hidden=[0]"], "generator: Expected hidden[0] to be an integer >= 1, got 0."),
@@ -203,10 +203,11 @@ def test_every_command_has_help(capsys: pytest.CaptureFixture[str], command: lis
 def test_list_shows_every_kind_with_a_summary(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "list")
     assert code == 0
-    for kind in ("generators:", "discriminators:", "losses:", "callbacks:", "datasets:", "optimizers:"):
+    for kind in ("generators:", "discriminators:", "losses:", "terms:", "callbacks:", "datasets:", "optimizers:"):
         assert kind + "\n" in out
     assert re.search(r"^  non_saturating +The non-saturating GAN loss", out, re.MULTILINE)  # names in a column
     assert re.search(r"^  adam +", out, re.MULTILINE)
+    assert re.search(r"^  info +InfoGAN's information term", out, re.MULTILINE)
 
 
 def test_ctrl_c_saves_a_checkpoint_exits_130_and_the_run_resumes(

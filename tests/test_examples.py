@@ -57,7 +57,12 @@ def test_classic_config_trains_a_few_steps(path: Path, tmp_path: Path, capsys: p
 
 
 # The toml's InfoGAN line (`pygan train examples/mnist_mlp.toml --set ...`), as mnist_mlp.py --infogan.
-INFOGAN_OVERRIDES = ["discriminator.code_categories=10", "trainer.info_weight=0.1"]
+INFOGAN_OVERRIDES = ["discriminator.heads={code = 10}", "terms.info.weight=0.1"]
+
+
+def test_the_toml_header_gives_the_infogan_overrides() -> None:
+    header = (EXAMPLES / "mnist_mlp.toml").read_text().split("\n[")[0]
+    assert all(f"--set '{o}'" in header or f"--set {o}" in header for o in INFOGAN_OVERRIDES)
 
 
 @pytest.mark.parametrize("infogan", [False, True], ids=["default", "infogan"])
@@ -66,11 +71,13 @@ def test_the_python_example_and_the_toml_are_the_same_run(mnist_mlp: ModuleType,
     recipe = mnist_mlp.INFOGAN if infogan else mnist_mlp.RECIPE
     from_toml = config.build(tmp_path / "toml").trainer
     from_python = mnist_mlp.build_trainer(tmp_path / "py", recipe)
-    assert from_python.info_weight == (0.1 if infogan else 0.0)
+    terms = [(type(t).__name__, t.weight, getattr(t, "head", None)) for t in from_python.terms]
+    assert terms == ([("InfoTerm", 0.1, "code")] if infogan else [])
+    assert [(type(t).__name__, t.weight, getattr(t, "head", None)) for t in from_toml.terms] == terms
     assert (config.trainer.epochs, config.trainer.batch_size) == (recipe.epochs, recipe.batch_size)
     assert from_toml.seed == from_python.seed and repr(from_toml.loss) == repr(from_python.loss)
     for a, b in [(from_toml.generator, from_python.generator), (from_toml.discriminator, from_python.discriminator)]:
-        assert repr(a) == repr(b) and a.code_categories == b.code_categories  # the same layers
+        assert repr(a) == repr(b)  # the same layers, heads included
         weights_a, weights_b = a.state_dict(), b.state_dict()
         assert all(torch.equal(weights_a[k], weights_b[k]) for k in weights_a)  # same seed, same start
     for a, b in [(from_toml.g_optimizer, from_python.g_optimizer), (from_toml.d_optimizer, from_python.d_optimizer)]:
@@ -84,7 +91,9 @@ def test_the_python_example_and_the_toml_are_the_same_run(mnist_mlp: ModuleType,
     assert all((a.every_n_epochs, a.n) == (b.every_n_epochs, b.n) for a, b in pairs if isinstance(a, Evaluation))
     assert all((a.monitor, a.mode) == (b.monitor, b.mode) for a, b in pairs if isinstance(a, ModelCheckpoint))
     assert all(a.every_n_epochs == b.every_n_epochs for a, b in pairs if isinstance(a, LossPlot))
-    assert (from_toml.precision, from_toml.info_weight) == (from_python.precision, from_python.info_weight)
+    assert from_toml.generator.code_categories == from_python.generator.code_categories == recipe.code_categories
+    assert from_toml.discriminator.head_names == from_python.discriminator.head_names == (("code",) if infogan else ())
+    assert from_toml.precision == from_python.precision
 
 
 def test_the_python_example_writes_its_run_directory(

@@ -5,7 +5,7 @@
     pygan train CONFIG.toml [--set section.key=value ...] [--out DIR] [--resume]
     pygan sample CHECKPOINT [-n 64] [-o grid.png] [--seed S] [--format png|pt|npy]
     pygan evaluate CHECKPOINT [--n 10000] [--json FILE]
-    pygan list [generators|discriminators|losses|callbacks|datasets|optimizers]
+    pygan list [generators|discriminators|losses|terms|callbacks|datasets|optimizers]
 
 Exit codes: 0 on success, 1 when something fails while running, 2 for a usage or config
 error, 130 when Ctrl-C stopped training (after saving a checkpoint to resume from). Errors are
@@ -36,7 +36,7 @@ from pygan.checkpoint import CheckpointError, load_checkpoint, load_generator
 from pygan import _distributed as dist
 from pygan.callbacks import SampleGrid
 from pygan.config import OPTIMIZERS, ConfigError, DataConfig, Run, RunConfig, load_config, parse_value, read_toml
-from pygan.registry import CALLBACKS, DATASETS, DISCRIMINATORS, GENERATORS, LOSSES
+from pygan.registry import CALLBACKS, DATASETS, DISCRIMINATORS, GENERATORS, LOSSES, TERMS
 from pygan.trainer import resolve_device
 
 __all__ = [
@@ -63,11 +63,12 @@ KINDS: dict[str, Any] = {
     "generators": GENERATORS,
     "discriminators": DISCRIMINATORS,
     "losses": LOSSES,
+    "terms": TERMS,
     "callbacks": CALLBACKS,
     "datasets": DATASETS,
     "optimizers": OPTIMIZERS,
 }
-"""What ``pygan list`` shows: the five registries, and the optimizer names configs accept."""
+"""What ``pygan list`` shows: the registries, and the optimizer names configs accept."""
 
 FORMATS = ("png", "pt", "npy")
 
