@@ -61,10 +61,11 @@ from pygan.registry import (
     Registry,
     UnknownNameError,
 )
-from pygan.terms import GradientPenalty, InfoTerm, LossTerm, R1Penalty, Step
+from pygan.terms import ACGANTerm, GradientPenalty, InfoTerm, LossTerm, R1Penalty, Step
 from pygan.trainer import History, NonFiniteLossError, Trainer
 
 __all__ = [
+    "ACGANTerm",
     "CALLBACKS",
     "CSVLogger",
     "DATASETS",

@@ -9,7 +9,7 @@ calls the callbacks' hooks.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, Literal, get_args
 
 import torch
 from torch import nn
@@ -29,14 +29,17 @@ from pygan.training.figures import NonFiniteLossError
 from pygan.training.loop import FitLoop
 from pygan.training.state import History, TrainingState, global_rng_states, set_global_rng_states
 
-__all__ = ["History", "NonFiniteLossError", "OptimizerSpec", "Trainer", "resolve_device"]
+__all__ = ["History", "NonFiniteLossError", "OptimizerSpec", "Precision", "Trainer", "resolve_device"]
 
 OptimizerSpec = torch.optim.Optimizer | Callable[[Iterable[nn.Parameter]], torch.optim.Optimizer]
 """What ``g_optimizer`` and ``d_optimizer`` take: a ready optimizer over the network's
 parameters, or a function of the parameters that builds one (``lambda p: torch.optim.SGD(p,
 lr=0.01)``)."""
 
-PRECISIONS = ("32", "bf16", "16")
+Precision = Literal["32", "bf16", "16"]
+"""What ``precision`` takes: float32, bfloat16 autocast, or float16 autocast with loss scaling."""
+
+PRECISIONS: tuple[str, ...] = get_args(Precision)
 
 
 class _Delegated:
@@ -163,7 +166,7 @@ class Trainer:
         callbacks: Sequence[Callback] = (),
         device: str | torch.device = "auto",
         seed: int | None = None,
-        precision: str = "32",
+        precision: Precision = "32",
         compile: bool = False,
         skip_nonfinite_steps: int = 0,
         log_every_n_steps: int = 50,

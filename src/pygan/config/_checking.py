@@ -258,9 +258,12 @@ def is_path_hint(hint: Any) -> bool:
 
 
 def describe_hint(hint: Any) -> str:
-    """A type hint as a message shows it: ``Sequence[int]``, ``Tensor | str | None``."""
+    """A type hint as a message shows it: ``Sequence[int]``, ``Tensor | str | None``,
+    ``one of '32', 'bf16'``."""
     if typing.get_origin(hint) in (typing.Union, types.UnionType):
         return " | ".join(describe_hint(arg) for arg in typing.get_args(hint))
+    if typing.get_origin(hint) is typing.Literal:
+        return "one of " + ", ".join(map(repr, typing.get_args(hint)))
     text = getattr(hint, "__name__", None) if typing.get_origin(hint) is None else None
     text = text or str(hint)
     return re.sub(r"\b(typing|collections\.abc|os|pathlib)\.", "", text).replace("NoneType", "None")

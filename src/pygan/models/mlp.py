@@ -20,7 +20,7 @@ from pygan.models._layers import NORMS, Dropout, check_choice, make_activation
 from pygan.models.base import Discriminator, Generator
 from pygan.registry import DISCRIMINATORS, GENERATORS
 
-__all__ = ["MLPDiscriminator", "MLPGenerator"]
+__all__ = ["MLPDiscriminator", "MLPGenerator", "check_heads"]
 
 
 def _mlp(
@@ -207,7 +207,7 @@ class MLPDiscriminator(Discriminator):
             last = spectral_norm(last)
         self.net = nn.Sequential(nn.Flatten(), *_mlp(sizes, activation, dropout, norm), last)
         self.heads = nn.ModuleDict(
-            {name: nn.Linear(sizes[-1], size) for name, size in _check_heads(heads).items()}
+            {name: nn.Linear(sizes[-1], size) for name, size in check_heads(heads).items()}
         )
         self.embedding = nn.Embedding(self.num_classes, concat or sizes[-1]) if self.num_classes else None
 
@@ -236,7 +236,7 @@ class MLPDiscriminator(Discriminator):
         return logits, {name: head(features) for name, head in self.heads.items()}
 
 
-def _check_heads(heads: Mapping[str, int] | None) -> dict[str, int]:
+def check_heads(heads: Mapping[str, int] | None) -> dict[str, int]:
     """``heads`` as a dict of names to positive sizes."""
     if heads is None:
         return {}
