@@ -16,21 +16,10 @@ from pygan.config import ConfigError, PartConfig, RunConfig, TrainerConfig, appl
 from pygan.config._checking import Signature
 from pygan.config._toml import tomllib  # tomli on Python 3.10
 from pygan.config._trainer import ELSEWHERE
-from test_config import tiny_config_text, write_tiny_config
+from test_config import error_of, raw, tiny_config_text, write_tiny_config  # noqa: F401 - raw is a fixture
 
 if TYPE_CHECKING:
     from pygan.metrics import DigitClassifier  # what only type checkers import
-
-
-@pytest.fixture
-def raw(tmp_path: Path) -> dict[str, Any]:
-    return tomllib.loads(tiny_config_text(tmp_path))
-
-
-def error_of(raw: dict[str, Any]) -> ConfigError:
-    with pytest.raises(ConfigError) as caught:
-        RunConfig.from_dict(raw)
-    return caught.value
 
 
 # ----------------------------------------------------------------------------- [trainer]

@@ -9,7 +9,7 @@ from torch import nn
 
 from pygan.models._layers import check_choice
 
-__all__ = ["CONDITIONINGS", "check_conditioning", "projection", "require_labels"]
+__all__ = ["CONDITIONINGS", "HeadsAndLabels", "check_conditioning", "projection", "require_labels"]
 
 CONDITIONINGS = ("projection", "concat")
 """How a built-in discriminator reads labels: ``projection`` adds the inner product of a
@@ -46,3 +46,32 @@ def projection(embedding: nn.Embedding, labels: torch.Tensor, features: torch.Te
         tensor([2., 7.], grad_fn=<SumBackward1>)
     """
     return (embedding(labels) * features.flatten(1)).sum(1)
+
+
+class HeadsAndLabels:
+    """What the built-in discriminators share after their feature layers: the logit layer
+    (``net[-1]``), the projection of a label embedding and the heads, all on one set of
+    features. A subclass sets ``net``, ``heads`` (an ``nn.ModuleDict``), ``embedding`` and
+    ``conditioning``."""
+
+    net: nn.Sequential
+    heads: nn.ModuleDict
+    embedding: nn.Embedding | None
+    conditioning: str
+
+    @property
+    def head_names(self) -> tuple[str, ...]:
+        """The names of the heads given as ``heads``."""
+        return tuple(self.heads)
+
+    def outputs(
+        self, features: torch.Tensor, labels: torch.Tensor | None, heads: bool
+    ) -> torch.Tensor | tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """The logits of ``features`` (with the label's projection when conditioning by
+        projection) and, with ``heads``, each head's outputs by name."""
+        logits = self.net[-1](features).squeeze(1)
+        if self.embedding is not None and self.conditioning == "projection":
+            logits = logits + projection(self.embedding, labels, features)  # type: ignore[arg-type]
+        if not heads:
+            return logits
+        return logits, {name: head(features) for name, head in self.heads.items()}

@@ -13,7 +13,7 @@ from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
 from pygan._validation import check_int
-from pygan.models._conditioning import check_conditioning, projection, require_labels
+from pygan.models._conditioning import HeadsAndLabels, check_conditioning, require_labels
 from pygan.models._layers import check_choice
 from pygan.models.mlp import check_heads
 from pygan.models.base import Discriminator, Generator
@@ -107,7 +107,7 @@ class DCGANGenerator(Generator):
 
 
 @DISCRIMINATORS.register("dcgan")
-class DCGANDiscriminator(Discriminator):
+class DCGANDiscriminator(HeadsAndLabels, Discriminator):
     """A DCGAN discriminator: strided convolutions (LeakyReLU 0.2) that halve the image down
     to the base size, then one linear logit.
 
@@ -167,11 +167,6 @@ class DCGANDiscriminator(Discriminator):
         size = side * side if concat else features
         self.embedding = nn.Embedding(self.num_classes, size) if self.num_classes else None
 
-    @property
-    def head_names(self) -> tuple[str, ...]:
-        """The names of the heads given as ``heads``."""
-        return tuple(self.heads)
-
     def forward(
         self, x: torch.Tensor, labels: torch.Tensor | None = None, *, heads: bool = False
     ) -> torch.Tensor | tuple[torch.Tensor, dict[str, torch.Tensor]]:
@@ -183,9 +178,4 @@ class DCGANDiscriminator(Discriminator):
             label_map = self.embedding(labels).to(x.dtype).view(-1, 1, *self.input_shape[1:])
             x = torch.cat([x, label_map], dim=1)
         features = self.net[:-1](x)
-        logits = self.net[-1](features).squeeze(1)
-        if self.embedding is not None and self.conditioning == "projection":
-            logits = logits + projection(self.embedding, labels, features)  # type: ignore[arg-type]
-        if not heads:
-            return logits
-        return logits, {name: head(features) for name, head in self.heads.items()}
+        return self.outputs(features, labels, heads)

@@ -15,7 +15,7 @@ from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
 from pygan._validation import check_fraction, check_int, check_widths
-from pygan.models._conditioning import check_conditioning, projection, require_labels
+from pygan.models._conditioning import HeadsAndLabels, check_conditioning, require_labels
 from pygan.models._layers import NORMS, Dropout, check_choice, make_activation
 from pygan.models.base import Discriminator, Generator
 from pygan.registry import DISCRIMINATORS, GENERATORS
@@ -149,7 +149,7 @@ class MLPGenerator(Generator):
 
 
 @DISCRIMINATORS.register("mlp")
-class MLPDiscriminator(Discriminator):
+class MLPDiscriminator(HeadsAndLabels, Discriminator):
     """An MLP discriminator: flattened image -> hidden layers -> one logit.
 
     Args:
@@ -211,11 +211,6 @@ class MLPDiscriminator(Discriminator):
         )
         self.embedding = nn.Embedding(self.num_classes, concat or sizes[-1]) if self.num_classes else None
 
-    @property
-    def head_names(self) -> tuple[str, ...]:
-        """The names of the heads given as ``heads``."""
-        return tuple(self.heads)
-
     def forward(
         self, x: torch.Tensor, labels: torch.Tensor | None = None, *, heads: bool = False
     ) -> torch.Tensor | tuple[torch.Tensor, dict[str, torch.Tensor]]:
@@ -228,12 +223,7 @@ class MLPDiscriminator(Discriminator):
             x = torch.cat([x.flatten(1), self.embedding(labels).to(x.dtype)], dim=1)
             body = body[1:]  # already flat
         features = body(x)
-        logits = self.net[-1](features).squeeze(1)
-        if self.embedding is not None and self.conditioning == "projection":
-            logits = logits + projection(self.embedding, labels, features)  # type: ignore[arg-type]
-        if not heads:
-            return logits
-        return logits, {name: head(features) for name, head in self.heads.items()}
+        return self.outputs(features, labels, heads)
 
 
 def check_heads(heads: Mapping[str, int] | None) -> dict[str, int]:
