@@ -30,13 +30,14 @@ class EMA(Callback):
     the generator's device, however many tensors the generator has.
 
     With ``warmup`` (the default), ``d`` grows with the number ``k`` of steps averaged so far,
-    as in TensorFlow's ``ExponentialMovingAverage`` with ``num_updates`` and timm's
-    ``ModelEmaV3`` warmup: ``d = min(decay, (1 + k) / (10 + k))``, 0.18 on the first step,
-    0.9 after 80, ``decay`` = 0.999 after about 9,000. A run shorter than the averaging window
-    (about ``1 / (1 - decay)`` steps) then still samples from recent weights. Without it, ``d``
-    is ``decay`` from the first step, and the average keeps a share ``decay ** k`` of the
-    weights it started from: a warning at the end of ``fit`` says when that is over half (a
-    234-step run with ``decay=0.999`` samples from weights that are 79% untrained).
+    as TensorFlow's ``ExponentialMovingAverage`` does with ``num_updates`` (timm's
+    ``ModelEmaV3`` warms up too, on another curve): ``d = min(decay, (1 + k) / (10 + k))``,
+    0.18 on the first step, 0.9 after 80, 0.999 after about 9,000. A run shorter than the
+    averaging window (about ``1 / (1 - decay)`` steps) then still samples from recent weights.
+    Without it, ``d`` is ``decay`` from the first step, and the average keeps a share
+    ``decay ** k`` of the weights it started from: a warning at the end of ``fit`` says when
+    that is over half (a 234-step run with ``decay=0.999`` samples from weights that are 79%
+    untrained).
 
     The averaged generator is a copy of the trained one, in eval mode; :meth:`averaged_generator`
     returns it for sampling, and :class:`~pygan.callbacks.SampleGrid` samples from it when the
