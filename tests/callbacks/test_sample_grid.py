@@ -12,7 +12,15 @@ import pytest
 import torch
 from PIL import Image
 
-from pygan import CALLBACKS, Callback, MLPDiscriminator, MLPGenerator, ModelCheckpoint, TimeLimit, Trainer
+from pygan import (
+    CALLBACKS,
+    Callback,
+    MLPDiscriminator,
+    MLPGenerator,
+    ModelCheckpoint,
+    TimeLimit,
+    Trainer,
+)
 from pygan.callbacks import EMA, SampleGrid
 from pygan.callbacks.sample_grid import write_gif
 from pygan.data import ImageDataset
@@ -207,7 +215,7 @@ def test_a_conditional_run_saves_the_same_noise_every_time(tmp_path: Path) -> No
     images = torch.randint(0, 256, (48, 1, 8, 8), dtype=torch.uint8)
     data = ImageDataset(images, torch.arange(48) % CLASSES)
     d = MLPDiscriminator((1, 8, 8), hidden=(16,), num_classes=CLASSES)
-    frozen = lambda params: torch.optim.SGD(params, lr=0.0)  # noqa: E731 - the generator does not change
+    frozen = lambda params: torch.optim.SGD(params, lr=0.0)  # the generator does not change
     cb = SampleGrid(tmp_path, nrow=5)
     trainer = Trainer(conditional_generator(), d, g_optimizer=frozen, callbacks=[cb], device="cpu", seed=0)
     trainer.fit(data, epochs=2, batch_size=16)

@@ -97,7 +97,8 @@ class SampleGrid(Callback):
             images = generator.sample(len(labels), z=z.repeat(generator.num_classes, 1), labels=labels)
         else:
             images = generator.sample(len(z), z=z)
-        from torchvision.utils import make_grid  # torchvision takes a second to import: not at `import pygan`
+        # torchvision takes a second to import: not at `import pygan`
+        from torchvision.utils import make_grid
 
         return make_grid(images.float().cpu(), nrow=self.nrow, normalize=True, value_range=(-1, 1))
 
