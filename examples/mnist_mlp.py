@@ -7,9 +7,9 @@ categorical latent code that lets the generator jump between digit classes).
     python examples/mnist_mlp.py --epochs 5 --data mnist_5k --out runs/quick
     python examples/mnist_mlp.py --infogan           # sharper digits, less like real ones
 
-Writes into --out: samples/ (one grid per epoch, same noise each time), checkpoints/
-(last.ckpt and the last epochs), metrics.csv (with the quality figures every 20 epochs) and
-losses.png. Then sample from it without this script:
+Writes into --out: samples/ (one grid per epoch, same noise each time) and progress.gif
+(the grids in turn), checkpoints/ (last.ckpt and the last epochs), metrics.csv (with the
+quality figures every 20 epochs) and losses.png. Then sample from it without this script:
 
     pygan sample runs/mnist_mlp_py/checkpoints/last.ckpt -n 64 -o grid.png
 
@@ -116,7 +116,7 @@ def build_trainer(out: Path, r: Recipe = RECIPE) -> Trainer:
         Evaluation(every_n_epochs=r.eval_every, n=r.eval_n),  # before the checkpoint, which saves its figures
         ModelCheckpoint(out / "checkpoints"),  # the recipe's samples come from last.ckpt
         LossPlot(out / "losses.png", every_n_epochs=r.plot_every),
-        SampleGrid(out / "samples"),
+        SampleGrid(out / "samples", gif=out / "progress.gif"),  # the GIF as `pygan train` writes it
         CSVLogger(out / "metrics.csv"),
         ProgressBar(),
     ]

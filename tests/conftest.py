@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from pygan import MLPDiscriminator, MLPGenerator
+from pygan import MLPDiscriminator, MLPGenerator, Trainer
 
 SHAPE = (1, 8, 8)
 
@@ -42,6 +42,26 @@ def tiny_models() -> Callable[..., tuple[MLPGenerator, MLPDiscriminator]]:
 def tiny_data() -> torch.Tensor:
     """96 random uint8 8x8 images."""
     return torch.randint(0, 256, (96, *SHAPE), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+
+
+CLASSES = 3
+
+
+@pytest.fixture(scope="session")
+def conditional_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Trainer]:
+    """A tiny conditional run of 3 classes (one epoch, EMA) saved by ModelCheckpoint: the
+    path of its ``last.ckpt`` and its trainer (read it, do not train it further)."""
+    from pygan.callbacks import EMA, ModelCheckpoint
+    from pygan.data import ImageDataset
+
+    torch.manual_seed(0)
+    g = MLPGenerator(latent_dim=8, output_shape=SHAPE, hidden=(16,), num_classes=CLASSES)
+    d = MLPDiscriminator(input_shape=SHAPE, hidden=(16,), num_classes=CLASSES)
+    images = torch.randint(0, 256, (48, *SHAPE), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    directory = tmp_path_factory.mktemp("conditional")
+    trainer = Trainer(g, d, device="cpu", seed=0, callbacks=[EMA(decay=0.5), ModelCheckpoint(directory)])
+    trainer.fit(ImageDataset(images, torch.arange(48) % CLASSES), epochs=1, batch_size=16)
+    return directory / "last.ckpt", trainer
 
 
 @pytest.fixture(scope="session")

@@ -43,6 +43,19 @@ def test_load_generator_rebuilds_identical_generator(trained) -> None:
     torch.testing.assert_close(g(z), trainer.generator.eval()(z))
 
 
+def test_load_generator_rebuilds_a_conditional_generator(conditional_run) -> None:
+    """A trained conditional run saved by ModelCheckpoint: the rebuilt generator makes the same
+    images for the same noise and labels, with the EMA weights or the trained ones."""
+    checkpoint, trainer = conditional_run
+    z, labels = torch.randn(6, 8), torch.tensor([0, 1, 2, 0, 1, 2])
+    averaged, raw = load_generator(checkpoint), load_generator(checkpoint, ema=False)
+    assert type(averaged) is pygan.MLPGenerator and averaged.num_classes == raw.num_classes == 3
+    ema = trainer.callbacks[0].averaged_generator()
+    assert torch.equal(averaged.sample(6, z=z, labels=labels), ema.sample(6, z=z, labels=labels))
+    assert torch.equal(raw.sample(6, z=z, labels=labels), trainer.generator.sample(6, z=z, labels=labels))
+    assert not torch.equal(raw.sample(6, z=z, labels=labels), raw.sample(6, z=z, labels=labels.flip(0)))
+
+
 def test_no_temporary_files_left(trained) -> None:
     _, path = trained
     assert os.listdir(path.parent) == [path.name]

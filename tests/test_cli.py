@@ -71,6 +71,16 @@ def test_train_writes_the_run_directory_then_sample_and_list(
     assert code == 0 and out.splitlines()[1].startswith("mlp ") and "MLP generator" in out
 
 
+def test_train_writes_the_gif_the_config_names_instead(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run_dir = tmp_path / "run"
+    args = ["--set", "callbacks.sample_grid.gif=anim/grids.gif", "--set", "callbacks.time_limit={minutes = 1e-9}"]
+    code, _, err = run(capsys, "train", write_tiny_config(tmp_path), "--out", run_dir, *args)
+    assert code == 0, err
+    assert not (run_dir / "progress.gif").exists()
+    with Image.open(run_dir / "anim" / "grids.gif") as gif:
+        assert gif.n_frames == 1  # the time limit ended the run after epoch 1, which has its grid
+
+
 def test_train_reports_the_epochs_a_time_limit_left_and_the_best_checkpoint(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -101,7 +101,7 @@ def test_the_python_example_writes_its_run_directory(
 ) -> None:
     monkeypatch.setenv("PYGAN_CACHE", str(tmp_path / "cache"))  # trains the judge (~15 s of CPU)
     mnist_mlp.main(["--epochs", "1", "--data", "mnist_5k", "--limit", "128", "--out", str(tmp_path / "run")])
-    for name in ("samples/epoch-0001.png", "checkpoints/last.ckpt", "metrics.csv", "losses.png"):
+    for name in ("samples/epoch-0001.png", "progress.gif", "checkpoints/last.ckpt", "metrics.csv", "losses.png"):
         assert (tmp_path / "run" / name).is_file(), name
     logged = load_checkpoint(tmp_path / "run" / "checkpoints" / "last.ckpt")["history"][0]
     assert logged["modes"] >= 1 and logged["frechet_distance"] > 0  # evaluated after the only epoch

@@ -119,3 +119,16 @@ def test_garbage_weights_file_is_a_clear_error(checkpoint: Path, tmp_path: Path)
     out.write_bytes(b"garbage")
     with pytest.raises(CheckpointError, match=r"Cannot read .*g\.safetensors as safetensors"):
         load_exported_generator(out)
+
+
+def test_a_conditional_generator_exports_with_its_classes(conditional_run, tmp_path: Path) -> None:
+    checkpoint, trainer = conditional_run
+    out = export_generator(checkpoint, tmp_path / "c.safetensors")
+    config = json.loads(out.with_suffix(".json").read_text())
+    assert config["num_classes"] == 3 and config["kwargs"]["num_classes"] == 3
+    exported = load_exported_generator(out)
+    assert exported.num_classes == 3
+    z, labels = torch.randn(6, 8), torch.tensor([0, 1, 2, 2, 1, 0])
+    expected = trainer.callbacks[0].averaged_generator()(z, labels)  # the EMA weights
+    torch.testing.assert_close(exported(z, labels), expected, rtol=0, atol=0)
+    assert not torch.allclose(exported(z, labels), exported(z, labels.roll(1)))  # the labels matter

@@ -102,6 +102,7 @@ def export_generator(
         "kwargs": spec["kwargs"],
         "latent_dim": generator.latent_dim,
         "output_shape": list(generator.output_shape),
+        "num_classes": generator.num_classes,
         "weights": path.name,
     }
     # clone: safetensors refuses tensors that share memory, which a state_dict may hold

@@ -1,5 +1,6 @@
 """SampleGrid: files and their size, the same noise every epoch, the global RNG left alone,
-state and resume, sampling from EMA weights, rank 0 only."""
+state and resume, sampling from EMA weights, rank 0 only; a row per class for a conditional
+generator; the last epoch's grid however the run ends; the progress GIF."""
 
 from __future__ import annotations
 
@@ -11,8 +12,18 @@ import pytest
 import torch
 from PIL import Image
 
-from pygan import CALLBACKS, ModelCheckpoint
+from pygan import (
+    CALLBACKS,
+    Callback,
+    MLPDiscriminator,
+    MLPGenerator,
+    ModelCheckpoint,
+    TimeLimit,
+    Trainer,
+)
 from pygan.callbacks import EMA, SampleGrid
+from pygan.callbacks.sample_grid import write_gif
+from pygan.data import ImageDataset
 
 
 def test_registered() -> None:
@@ -123,3 +134,92 @@ def test_only_rank_zero_writes(fit, tmp_path: Path) -> None:
 def test_bad_arguments(kwargs: dict[str, Any], error: type[Exception], message: str) -> None:
     with pytest.raises(error, match=message):
         SampleGrid(**kwargs)
+
+
+class EndAfter(Callback):
+    """Lowers ``trainer.max_epochs`` to end the run after ``epoch``, as TimeLimit does."""
+
+    def __init__(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def on_epoch_end(self, trainer, logs) -> None:
+        if trainer.completed_epochs == self.epoch:
+            trainer.max_epochs = self.epoch
+
+
+@pytest.mark.parametrize("grid_first", [True, False])
+def test_a_run_ended_early_still_saves_its_last_epoch(fit, tmp_path: Path, grid_first: bool) -> None:
+    grid = SampleGrid(tmp_path / "early", every_n_epochs=2, gif=tmp_path / "progress.gif")
+    trainer = fit([grid, EndAfter(3)] if grid_first else [EndAfter(3), grid], epochs=10)
+    assert trainer.completed_epochs == 3
+    assert sorted(p.name for p in (tmp_path / "early").iterdir()) == ["epoch-0002.png", "epoch-0003.png"]
+    fit([SampleGrid(tmp_path / "every")], epochs=3)  # the same run, a grid every epoch
+    assert (tmp_path / "early" / "epoch-0003.png").read_bytes() == (tmp_path / "every" / "epoch-0003.png").read_bytes()
+    with Image.open(tmp_path / "progress.gif") as gif:
+        assert gif.n_frames == 2
+
+
+def test_a_time_limit_listed_after_the_grid_still_gets_the_last_grid(fit, tmp_path: Path) -> None:
+    fit([SampleGrid(tmp_path, every_n_epochs=100), TimeLimit(minutes=1e-9)], epochs=5)
+    assert [p.name for p in tmp_path.iterdir()] == ["epoch-0001.png"]
+
+
+def test_the_gif_holds_every_grid_of_a_resumed_run_in_epoch_order(fit, tmp_path: Path) -> None:
+    gif = tmp_path / "run" / "progress.gif"
+    fit([ModelCheckpoint(tmp_path / "ckpt"), SampleGrid(tmp_path / "samples", gif=gif)], epochs=2)
+    fit(
+        [ModelCheckpoint(tmp_path / "ckpt"), SampleGrid(tmp_path / "samples", gif=gif)],
+        epochs=3,
+        resume_from=tmp_path / "ckpt" / "last.ckpt",
+    )
+    with Image.open(gif) as image:
+        assert image.n_frames == 3 and image.info["loop"] == 0
+        image.seek(2)
+        last = np.array(image.convert("L"))
+    with Image.open(tmp_path / "samples" / "epoch-0003.png") as png:
+        assert np.abs(last.astype(int) - np.array(png.convert("L")).astype(int)).max() <= 8  # GIF palette
+
+
+def test_no_gif_without_the_option_nor_without_frames(fit, tmp_path: Path) -> None:
+    fit([SampleGrid(tmp_path / "samples")], epochs=1)
+    assert [p.name for p in tmp_path.iterdir()] == ["samples"]
+    assert write_gif([], tmp_path / "empty.gif") is None and not (tmp_path / "empty.gif").exists()
+    fit([SampleGrid(tmp_path / "other", gif=tmp_path / "g.gif")], epochs=1, global_zero=False)
+    assert not (tmp_path / "g.gif").exists()  # rank 0 only
+
+
+CLASSES = 3
+
+
+def conditional_generator(seed: int = 1) -> MLPGenerator:
+    torch.manual_seed(seed)
+    return MLPGenerator(latent_dim=8, output_shape=(1, 8, 8), hidden=(16,), num_classes=CLASSES)
+
+
+def test_a_conditional_grid_has_a_row_per_class_and_a_column_per_noise() -> None:
+    g = conditional_generator()
+    cb = SampleGrid(n=64, nrow=4)
+    grid = cb.render(g)
+    assert cb.noise.shape == (4, 8)  # one noise vector per column
+    assert grid.shape == (3, CLASSES * 10 + 2, 4 * 10 + 2)
+    for row in range(CLASSES):
+        expected = g.sample(4, z=cb.noise, labels=row)
+        for column in range(4):
+            cell = grid[0, 2 + 10 * row : 10 + 10 * row, 2 + 10 * column : 10 + 10 * column]
+            torch.testing.assert_close(cell, (expected[column, 0] + 1) / 2)
+    assert not torch.allclose(grid[:, 2:10], grid[:, 12:20])  # the classes differ
+
+
+def test_a_conditional_run_saves_the_same_noise_every_time(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    images = torch.randint(0, 256, (48, 1, 8, 8), dtype=torch.uint8)
+    data = ImageDataset(images, torch.arange(48) % CLASSES)
+    d = MLPDiscriminator((1, 8, 8), hidden=(16,), num_classes=CLASSES)
+    frozen = lambda params: torch.optim.SGD(params, lr=0.0)  # the generator does not change
+    cb = SampleGrid(tmp_path, nrow=5)
+    trainer = Trainer(conditional_generator(), d, g_optimizer=frozen, callbacks=[cb], device="cpu", seed=0)
+    trainer.fit(data, epochs=2, batch_size=16)
+    first, second = (tmp_path / f"epoch-000{e}.png" for e in (1, 2))
+    assert first.read_bytes() == second.read_bytes()
+    with Image.open(first) as image:
+        assert image.size == (5 * 10 + 2, CLASSES * 10 + 2)

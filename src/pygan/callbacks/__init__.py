@@ -14,7 +14,7 @@ from pygan.callbacks.evaluation import Evaluation
 from pygan.callbacks.label_smoothing import LabelSmoothing
 from pygan.callbacks.loss_plot import LossPlot
 from pygan.callbacks.progress_bar import ProgressBar
-from pygan.callbacks.sample_grid import SampleGrid
+from pygan.callbacks.sample_grid import SampleGrid, write_gif
 from pygan.callbacks.tensorboard import TensorBoardLogger
 from pygan.callbacks.time_limit import TimeLimit
 
@@ -34,4 +34,5 @@ __all__ = [
     "callback_keys",
     "callback_states",
     "load_callback_states",
+    "write_gif",
 ]

@@ -29,13 +29,18 @@ class TimeLimit(Callback):
         minutes: The wall-time budget of one ``fit`` call.
 
     Example:
-        >>> TimeLimit(minutes=9.5).seconds
-        570.0
+        >>> limit = TimeLimit(minutes=9.5)
+        >>> limit.seconds, limit.seconds_left()
+        (570.0, 570.0)
     """
 
     def __init__(self, minutes: float) -> None:
         self.seconds = 60 * check_positive_float("minutes", minutes)
-        self._started = 0.0
+        self._started: float | None = None
+
+    def seconds_left(self) -> float:
+        """Seconds of the budget left (all of it before fit starts; negative once overrun)."""
+        return self.seconds if self._started is None else self.seconds - (time.perf_counter() - self._started)
 
     def on_fit_start(self, trainer: Trainer) -> None:
         """Start the clock."""
@@ -43,6 +48,5 @@ class TimeLimit(Callback):
 
     def on_epoch_end(self, trainer: Trainer, logs: dict[str, Any]) -> None:
         """End the run here if the next epoch would not finish within the budget."""
-        elapsed = time.perf_counter() - self._started
-        if elapsed + logs["time"] > self.seconds:
+        if logs["time"] > self.seconds_left():
             trainer.max_epochs = trainer.completed_epochs

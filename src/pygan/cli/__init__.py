@@ -3,7 +3,7 @@
 ::
 
     pygan train CONFIG.toml [--set section.key=value ...] [--out DIR] [--resume]
-    pygan sample CHECKPOINT [-n 64] [-o grid.png] [--seed S] [--format png|pt|npy]
+    pygan sample CHECKPOINT [-n 64] [-o grid.png] [--seed S] [--format png|pt|npy] [--labels 7|0,3,5|all]
     pygan evaluate CHECKPOINT [--n 10000] [--json FILE]
     pygan list [generators|discriminators|losses|terms|callbacks|datasets|optimizers]
 

@@ -92,6 +92,9 @@ def _train(args: argparse.Namespace) -> int:
             f"{config.trainer.epochs} epochs on {run.trainer.device}, seed {config.trainer.seed}; "
             f"run directory {run_dir}" + (f", resuming from {resume_from}" if resume_from else "")
         )
+    grid = next((cb for cb in run.trainer.callbacks if isinstance(cb, SampleGrid)), None)
+    if grid is not None and grid.gif is None:
+        grid.gif = run_dir / "progress.gif"  # the grid writes it when training ends
     started = time.perf_counter()
     try:
         history = run.fit(resume_from=resume_from)
@@ -100,7 +103,6 @@ def _train(args: argparse.Namespace) -> int:
             _report_interrupt(run, saved)
         return EXIT_INTERRUPTED
     if writes:
-        _write_progress_gif(run)
         last = history[-1] if len(history) else {}
         figures = ", ".join(f"{k} {last[k]:.3f}" for k in ("d_loss", "g_loss", "d_real", "d_fake") if k in last)
         elapsed = f"{time.perf_counter() - started:.1f}s" + (" since resuming" if resume_from else "")
@@ -152,18 +154,3 @@ def _report_interrupt(run: Run, saved: Path) -> None:
         return
     command = f"pygan train {shlex.quote(str(saved))} --out {shlex.quote(str(run.run_dir))} --resume"
     print(f"{where}; saved {last}. Resume with: {command}", file=sys.stderr)
-
-
-def _write_progress_gif(run: Run) -> Path | None:
-    """Join the sample grids, in epoch order, into ``progress.gif`` in the run directory."""
-    grids = [cb for cb in run.trainer.callbacks if isinstance(cb, SampleGrid)]
-    frames = sorted(grids[0].dirpath.glob("*.png")) if grids else []
-    if not frames:
-        return None
-    from PIL import Image
-
-    images = [Image.open(path).convert("RGB") for path in frames]
-    path = run.run_dir / "progress.gif"
-    durations = [400] * (len(images) - 1) + [2000]  # linger on the last grid
-    images[0].save(path, save_all=True, append_images=images[1:], duration=durations, loop=0)
-    return path
