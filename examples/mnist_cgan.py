@@ -26,7 +26,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # the examples share t
 from mnist_mlp import run_example  # noqa: E402
 
 from pygan import MLPDiscriminator, MLPGenerator, Trainer  # noqa: E402
-from pygan.callbacks import EMA, CSVLogger, LabelSmoothing, LossPlot, ModelCheckpoint, ProgressBar, SampleGrid  # noqa: E402
+from pygan.callbacks import (  # noqa: E402
+    EMA,
+    CSVLogger,
+    LabelSmoothing,
+    LossPlot,
+    ModelCheckpoint,
+    ProgressBar,
+    SampleGrid,
+)
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,7 @@ class Recipe:
     real_label: float = 0.9
     ema_decay: float = 0.9999
     ema_start_step: int = 8000
+    ema_warmup: bool = False
     precision: str = "bf16"
     grid_every: int = 25
     plot_every: int = 10
@@ -75,9 +84,9 @@ def build_trainer(out: Path, r: Recipe = RECIPE) -> Trainer:
     )
     callbacks = [
         LabelSmoothing(real=r.real_label),
-        EMA(decay=r.ema_decay, start_step=r.ema_start_step),
+        EMA(decay=r.ema_decay, start_step=r.ema_start_step, warmup=r.ema_warmup),
         ModelCheckpoint(out / "checkpoints"),
-        SampleGrid(out / "samples", every_n_epochs=r.grid_every),  # a row per class
+        SampleGrid(out / "samples", every_n_epochs=r.grid_every, gif=out / "progress.gif"),  # a row per class
         LossPlot(out / "losses.png", every_n_epochs=r.plot_every),
         CSVLogger(out / "metrics.csv"),
         ProgressBar(),
@@ -95,5 +104,10 @@ def build_trainer(out: Path, r: Recipe = RECIPE) -> Trainer:
     )
 
 
+def main(argv: list[str] | None = None) -> None:
+    """Train the recipe from the command line (the flags of examples/mnist_mlp.py)."""
+    run_example(RECIPE, build_trainer, doc=__doc__, out=Path("runs/mnist_cgan_py"), argv=argv)
+
+
 if __name__ == "__main__":
-    run_example(RECIPE, build_trainer, doc=__doc__, out=Path("runs/mnist_cgan_py"))
+    main()
