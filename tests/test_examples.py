@@ -99,7 +99,7 @@ def test_the_python_example_and_the_toml_are_the_same_run(mnist_mlp: ModuleType,
 def test_the_python_example_writes_its_run_directory(
     mnist_mlp: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("PYGAN_CACHE", str(tmp_path / "cache"))  # trains the judge (~15 s of CPU)
+    monkeypatch.setenv("PYGAN_CACHE", str(tmp_path / "cache"))  # trains the three judges (~20 s of CPU)
     mnist_mlp.main(["--epochs", "1", "--data", "mnist_5k", "--limit", "128", "--out", str(tmp_path / "run")])
     for name in ("samples/epoch-0001.png", "checkpoints/last.ckpt", "metrics.csv", "losses.png"):
         assert (tmp_path / "run" / name).is_file(), name

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import TemplateGenerator
+from synthetic import TemplateGenerator
 
 from pygan import MLPDiscriminator, MLPGenerator, Trainer
 from pygan.callbacks.evaluation import LOGGED, Evaluation

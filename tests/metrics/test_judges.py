@@ -58,7 +58,7 @@ def test_the_cnn_pools_larger_images_to_the_same_size() -> None:
 @pytest.mark.parametrize("channels,size", SHAPES)
 def test_judges_learn_synthetic_images(architecture: str, channels: int, size: int, make_images: Images) -> None:
     train = make_images(200, channels=channels, size=size)
-    judge = train_classifier(train, architecture=architecture, epochs=2, batch_size=32, holdout=0.2)
+    judge = train_classifier(train, architecture=architecture, epochs=5, batch_size=32, holdout=0.2)
     assert type(judge) is JUDGE_ARCHITECTURES[architecture] and judge.input_shape == (channels, size, size)
     assert judge.test_accuracy >= 0.9 and judge.accuracy(make_images(100, seed=1, channels=channels, size=size)) >= 0.9
 

@@ -33,11 +33,13 @@ class Judge(nn.Module, metaclass=abc.ABCMeta):
     features (the space the Fréchet distance is measured in), ``head`` maps features to class
     logits.
 
-    Subclass contract: call ``super().__init__(num_classes, input_shape, feature_dim)``, set
-    ``self.body`` to a module from images ``(n, *input_shape)`` to features
-    ``(n, feature_dim)``, and write :attr:`architecture` (the constructor's arguments, which
-    rebuild the judge from the cache). Build judges with :func:`~pygan.metrics.get_judge`
-    (trained and cached) rather than directly.
+    Subclass contract: write :meth:`build_body` (a module from images ``(n, *input_shape)``
+    to features ``(n, feature_dim)``, built first so that it draws its initial weights before
+    the head) and :attr:`architecture` (the constructor's arguments, which rebuild the judge
+    from the cache); store the subclass's own arguments before calling
+    ``super().__init__(num_classes, input_shape, feature_dim)``, which calls
+    :meth:`build_body`. Build judges with :func:`~pygan.metrics.get_judge` (trained and
+    cached) rather than directly.
 
     Args:
         num_classes: Number of classes, at least 2.
@@ -60,7 +62,6 @@ class Judge(nn.Module, metaclass=abc.ABCMeta):
     """
 
     kind: ClassVar[str]
-    body: nn.Module
 
     def __init__(
         self, num_classes: int = 10, input_shape: Sequence[int] = (1, 28, 28), feature_dim: int = 128
@@ -73,11 +74,16 @@ class Judge(nn.Module, metaclass=abc.ABCMeta):
                 f"Expected input_shape to be (channels, height, width), got {self.input_shape}."
             )
         self.feature_dim = check_int("feature_dim", feature_dim)
+        self.body = self.build_body()
         self.dropout = nn.Dropout(0.3)
         self.head = nn.Linear(self.feature_dim, self.num_classes)
         self.test_accuracy: float | None = None
         self.data_hash: str | None = None
         self.name: str | None = None
+
+    @abc.abstractmethod
+    def build_body(self) -> nn.Module:
+        """Return the module from images ``(n, *input_shape)`` to features ``(n, feature_dim)``."""
 
     @property
     @abc.abstractmethod
@@ -180,16 +186,23 @@ class CNNJudge(Judge):
         width: int = 16,
         feature_dim: int = 128,
     ) -> None:
+        self.width = check_int("width", width)  # before super().__init__(), which builds the body
         super().__init__(num_classes, input_shape, feature_dim)
+
+    def build_body(self) -> nn.Module:
+        """Two conv blocks, the pooling to at most 7x7, and the ReLU layer of features.
+
+        Raises:
+            ValueError: The images have fewer than 4 pixels a side.
+        """
         channels, height, w = self.input_shape
         if min(height, w) < 4:
             raise ValueError(
                 f"Expected input_shape to be (channels, height, width) with height and width "
                 f"at least 4, got {self.input_shape}; use the 'mlp' judge for smaller images."
             )
-        self.width = check_int("width", width)
         pooled = min(7, height // 4), min(7, w // 4)
-        self.body = nn.Sequential(
+        return nn.Sequential(
             nn.Conv2d(channels, self.width, 5, padding=2),
             nn.ReLU(),
             nn.MaxPool2d(2),
@@ -241,10 +254,13 @@ class MLPJudge(Judge):
         hidden: int = 512,
         feature_dim: int = 128,
     ) -> None:
+        self.hidden = check_int("hidden", hidden)  # before super().__init__(), which builds the body
         super().__init__(num_classes, input_shape, feature_dim)
-        self.hidden = check_int("hidden", hidden)
+
+    def build_body(self) -> nn.Module:
+        """The two fully connected layers on the flattened pixels."""
         channels, height, width = self.input_shape
-        self.body = nn.Sequential(
+        return nn.Sequential(
             nn.Flatten(),
             nn.Linear(channels * height * width, self.hidden),
             nn.ReLU(),

@@ -39,11 +39,11 @@ def judge_class(architecture: str) -> type[Judge]:
 
 
 def _random_shift(images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """Translate each image by up to 1/14 of its size (2 pixels at 28) each way, repeating the
-    border pixels into the uncovered edge."""
+    """Translate each image by up to 1/14 of its size (2 pixels at 28) each way, filling the
+    uncovered edge with black (as torchvision's ``RandomCrop(padding=...)`` does)."""
     n, c, h, w = images.shape
     shift = max(1, round(min(h, w) / 14))
-    padded = F.pad(images, (shift,) * 4, mode="replicate")
+    padded = F.pad(images, (shift,) * 4, value=-1.0)
     offsets = torch.randint(0, 2 * shift + 1, (2, n, 1), generator=generator)
     rows = torch.arange(h) + offsets[0]  # (n, h)
     cols = torch.arange(w) + offsets[1]  # (n, w)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 import torch
-from conftest import TemplateGenerator
+from synthetic import TemplateGenerator
 
 from pygan import MLPGenerator
 from pygan.callbacks.evaluation import Evaluation
