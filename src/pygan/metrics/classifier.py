@@ -32,7 +32,8 @@ import torch
 
 from pygan.data.loader import ImageDataset
 from pygan.metrics._images import Images, as_images, labels_of
-from pygan.metrics.judge import DigitClassifier, Judge  # DigitClassifier: its former home
+from pygan.metrics.judge import DigitClassifier as DigitClassifier  # its former home still serves it
+from pygan.metrics.judge import Judge
 from pygan.metrics.training import judge_class, train_classifier
 
 __all__ = [
