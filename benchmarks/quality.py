@@ -2,13 +2,24 @@
 
 Each recipe is a pygan TOML config (the example's and the classic tutorials'). Every one trains
 on the 5,000 offline MNIST digits (``mnist_5k``) for at most ``--budget`` seconds of wall time
-(the config's epoch count is the other limit), and is then judged by ``pygan.metrics``:
+(the config's epoch count is the other limit), and is then judged by ``pygan.metrics``, in
+the features of an ensemble of judges (``--judges``: by default two CNNs and an MLP, trained
+on ``mnist_5k`` with their own seeds and cached), each figure the mean over the judges with
+their spread (min-max):
 
 - modes, KL to uniform and classifier score on 10,000 generated digits;
-- the Fréchet distance of 5,000 generated digits to the official MNIST test set, next to the
-  same figure for the 5,000 real training digits (the yardstick: both sets the same size);
+- the Fréchet distance of 5,000 generated digits to the official MNIST test set, with its 95%
+  bootstrap interval (200 resamples of the generated digits), next to the same figure for the
+  5,000 real training digits (the yardstick: both sets the same size);
 - the Parzen-window log-likelihood of the MNIST test set under 10,000 generated digits
-  (Goodfellow et al. 2014: sigma chosen on 1,000 test digits, scored on the other 9,000).
+  (Goodfellow et al. 2014: sigma chosen on 1,000 test digits, scored on the other 9,000);
+  it needs no judge.
+
+Choose recipes (and their settings) on some judges and report them on another one: a recipe
+tuned against a judge's features can learn that judge's blind spots, and the ensemble's own
+figures then flatter it. ``--holdout-judge NAME`` names a judge kept out of the ensemble (and
+out of the recipes' ``evaluation`` callbacks, which choose ``best.ckpt``): its figures are
+reported in a column of their own.
 
 Usage::
 
@@ -17,11 +28,13 @@ Usage::
     python benchmarks/quality.py --jobs 2 --threads 1             # two recipes at a time
     python benchmarks/quality.py --recipes examples/mnist_mlp.toml --name mnist_mlp_infogan \
         --set 'discriminator.heads={code = 10}' --set terms.info.weight=0.1  # a variant's row
+    python benchmarks/quality.py --judges cnn-0 mlp-1 --holdout-judge cnn-2  # report on cnn-2
 
 A recipe is judged from its ``best.ckpt`` when its checkpoint callback keeps one (``monitor``:
 chosen by a figure measured on the training digits, never the test set), else from its last
 checkpoint; a recipe whose loss turns NaN from its last good one, marked as diverged.
-It prints one Markdown table and writes ``results.json``, each run's directory (samples,
+It prints Markdown tables (the summary, then each judged figure with a column per judge, the
+mean, the spread and the held-out judge) and writes ``results.json``, each run's directory (samples,
 losses.png, checkpoints) under ``--out``, and with ``--docs DIR`` copies each recipe's sample
 grid of the judged epoch and its loss plot to ``DIR/images/``.
 """
@@ -40,8 +53,9 @@ from typing import Any
 import torch
 
 import pygan
-from pygan.config import load_config
-from pygan.metrics import default_classifier, evaluate_generator
+from pygan.config import RunConfig, load_config
+from pygan.metrics import DEFAULT_JUDGES, evaluate_generator, get_judges
+from pygan.metrics.classifier import check_judge_names
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_RECIPES = [
@@ -53,11 +67,60 @@ DEFAULT_RECIPES = [
     "examples/classic/zeros_two_learning_rates.toml",
 ]
 DEFAULT_TEST = ROOT.parent / "shared" / "data" / "mnist"
+JUDGED = ("modes", "kl_uniform", "classifier_score", "frechet_distance")
+"""The figures measured by each judge (the others need no judge)."""
 
 
 def recipe_name(path: str, args: argparse.Namespace) -> str:
     """The recipe's row and run-directory name: ``--name``, else the config's file name."""
     return args.name or Path(path).stem
+
+
+def ensemble(args: argparse.Namespace) -> list[str]:
+    """The judges whose mean and spread are reported: ``--judges`` without the held-out one."""
+    return [name for name in args.judges if name != args.holdout_judge]
+
+
+def all_judges(args: argparse.Namespace) -> list[str]:
+    """The ensemble's judges and the held-out one."""
+    return [*ensemble(args), *([args.holdout_judge] if args.holdout_judge else [])]
+
+
+def load_recipe(recipe: str, args: argparse.Namespace) -> RunConfig:
+    """The recipe's config with ``--set``; its ``evaluation`` callbacks judge with the ensemble
+    (never with the held-out judge, which must play no part in choosing ``best.ckpt``)."""
+    overrides = [*args.set, "callbacks.progress_bar.refresh_every_n_steps=50"]
+    config = load_config(ROOT / recipe, overrides=overrides)
+    if any(part.name == "evaluation" for part in config.callbacks):
+        config = load_config(ROOT / recipe, overrides=[*overrides, f"callbacks.evaluation.judges={json.dumps(ensemble(args))}"])
+    return config
+
+
+def judge(generator: pygan.Generator, args: argparse.Namespace, judges: list[str], *, parzen: bool) -> dict[str, Any]:
+    """The figures of ``generator`` by ``judges``: at 10,000 images (modes, KL, score and, with
+    ``parzen``, the Parzen estimate), and the Fréchet distance at 5,000 against the test set."""
+    test = pygan.DATASETS.create("mnist", root=args.test, train=False)
+    train_digits = pygan.DATASETS.create("mnist_5k")
+    same_size = evaluate_generator(generator, n=5000, real=test, reference=train_digits, judges=judges)
+    full = evaluate_generator(generator, n=10000, real=test, parzen_test=test if parzen else None, judges=judges, bootstrap=0)
+    figures = {key: full[key] for key in ("modes", "kl_uniform", "classifier_score", "class_histogram", "classifier_accuracy", "real_accuracy")}
+    figures.update(
+        frechet_distance=same_size["frechet_distance"],
+        frechet_interval=[same_size["frechet_distance_low"], same_size["frechet_distance_high"]],
+        real_frechet_distance=same_size["reference_frechet_distance"],
+    )
+    if parzen:
+        figures.update(parzen=full["parzen_log_likelihood"], parzen_se=full["parzen_se"], parzen_sigma=full["parzen_sigma"])
+    if len(judges) > 1:
+        figures["spread"] = {
+            key: [(same_size if key == "frechet_distance" else full)[f"{key}_{end}"] for end in ("min", "max")] for key in JUDGED
+        }
+        figures["per_judge"] = {
+            name: {key: (same_size if key == "frechet_distance" else full)[f"{key}/{name}"] for key in JUDGED} for name in judges
+        }
+    else:
+        figures["per_judge"] = {judges[0]: {key: figures[key] for key in JUDGED}}
+    return figures
 
 
 def train_and_judge(recipe: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -66,8 +129,7 @@ def train_and_judge(recipe: str, args: argparse.Namespace) -> dict[str, Any]:
     run_dir = Path(args.out) / name
     if run_dir.exists():
         shutil.rmtree(run_dir)
-    config = load_config(ROOT / recipe, overrides=[*args.set, "callbacks.progress_bar.refresh_every_n_steps=50"])
-    run = config.build(run_dir)
+    run = load_recipe(recipe, args).build(run_dir)
     run.trainer.callbacks.insert(0, pygan.TimeLimit(minutes=args.budget / 60))
     started = time.perf_counter()
     stopped = None
@@ -80,12 +142,7 @@ def train_and_judge(recipe: str, args: argparse.Namespace) -> dict[str, Any]:
 
     judged = run.best_checkpoint or run.last_checkpoint  # best.ckpt: chosen on training digits
     generator = pygan.load_generator(judged)  # EMA weights when the recipe has EMA
-    test = pygan.DATASETS.create("mnist", root=args.test, train=False)
-    train_digits = pygan.DATASETS.create("mnist_5k")
-    classifier = default_classifier()
-    same_size = evaluate_generator(generator, n=5000, real=test, reference=train_digits, classifier=classifier)
-    full = evaluate_generator(generator, n=10000, real=test, parzen_test=test, classifier=classifier)
-    return {
+    result = {
         "recipe": name,
         "config": recipe,
         "overrides": args.set,
@@ -93,19 +150,14 @@ def train_and_judge(recipe: str, args: argparse.Namespace) -> dict[str, Any]:
         "judged_epoch": pygan.load_checkpoint(judged)["epoch"],
         "stopped": stopped,
         "train_time": train_time,
-        "modes": full["modes"],
-        "kl_uniform": full["kl_uniform"],
-        "classifier_score": full["classifier_score"],
-        "frechet_distance": same_size["frechet_distance"],
-        "real_frechet_distance": same_size["reference_frechet_distance"],
-        "parzen": full["parzen_log_likelihood"],
-        "parzen_se": full["parzen_se"],
-        "parzen_sigma": full["parzen_sigma"],
-        "class_histogram": full["class_histogram"],
-        "classifier_accuracy": full["classifier_accuracy"],
-        "real_accuracy": full.get("real_accuracy"),
+        "judges": ensemble(args),
+        "holdout_judge": args.holdout_judge,
+        **judge(generator, args, ensemble(args), parzen=True),
         "run_dir": str(run_dir),
     }
+    if args.holdout_judge:
+        result["holdout"] = judge(generator, args, [args.holdout_judge], parzen=False)
+    return result
 
 
 def judged_epoch(result: dict[str, Any]) -> int:
@@ -119,19 +171,60 @@ def epochs(result: dict[str, Any]) -> str:
     return str(judged) if judged == result["epochs"] else f"{result['epochs']} ({judged})"
 
 
+def number(value: float, digits: int) -> str:
+    """``value`` with ``digits`` decimals; a whole number of modes without any."""
+    return f"{value:.0f}" if digits == 0 and float(value).is_integer() else f"{value:.{max(digits, 1)}f}"
+
+
+def spread(result: dict[str, Any], key: str, digits: int) -> str:
+    """`` (min-max)`` of a figure over the judges, or nothing (one judge, or an older result)."""
+    low_high = result.get("spread", {}).get(key)
+    return f" ({number(low_high[0], digits)}-{number(low_high[1], digits)})" if low_high else ""
+
+
 def table(results: list[dict[str, Any]]) -> str:
+    """The summary: one row a recipe; judged figures are the ensemble's mean (min-max)."""
     lines = [
-        "| recipe | epochs (judged) | wall time | modes | KL to uniform | classifier score | Fréchet distance (real: yardstick) | Parzen ± se (nats) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| recipe | epochs (judged) | wall time | modes | KL to uniform | classifier score | Fréchet distance [95% interval] | real digits' Fréchet distance | Parzen ± se (nats) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
+        interval = r.get("frechet_interval")
         lines.append(
             f"| {r['recipe']}{' (' + r['stopped'] + ')' if r.get('stopped') else ''} | {epochs(r)} | "
-            f"{r['train_time']:.0f} s | {r['modes']}/10 | "
-            f"{r['kl_uniform']:.3f} | {r['classifier_score']:.2f} | {r['frechet_distance']:.2f} "
-            f"({r['real_frechet_distance']:.2f}) | {r['parzen']:.1f} ± {r['parzen_se']:.1f} |"
+            f"{r['train_time']:.0f} s | {number(r['modes'], 0)}/10{spread(r, 'modes', 0)} | "
+            f"{r['kl_uniform']:.3f}{spread(r, 'kl_uniform', 3)} | "
+            f"{r['classifier_score']:.2f}{spread(r, 'classifier_score', 2)} | {r['frechet_distance']:.2f}"
+            f"{f' [{interval[0]:.2f}, {interval[1]:.2f}]' if interval else ''}{spread(r, 'frechet_distance', 2)} | "
+            f"{r['real_frechet_distance']:.2f} | {r['parzen']:.1f} ± {r['parzen_se']:.1f} |"
         )
+    judges = list(dict.fromkeys(name for r in results for name in r.get("judges", [])))
+    if judges:
+        lines += ["", f"Judged figures: the mean over the judges {', '.join(judges)}, their min-max in brackets."]
     return "\n".join(lines)
+
+
+def judge_table(results: list[dict[str, Any]], key: str, title: str) -> str:
+    """One judged figure: a column per judge, the mean and spread, and the held-out judge."""
+    judged = [r for r in results if "per_judge" in r]  # results written before judges had names lack them
+    names = list(dict.fromkeys(name for r in judged for name in r["judges"]))
+    holdouts = list(dict.fromkeys(r["holdout_judge"] for r in judged if r.get("holdout_judge")))
+    header = ["recipe", *names, "mean", "min-max", *(f"held out: {name}" for name in holdouts)]
+    lines = [f"**{title}**", "", "| " + " | ".join(header) + " |", "|---|" + "---:|" * (len(header) - 1)]
+    for r in judged:
+        cells = [f"{r['per_judge'][name][key]:.3f}" if name in r["per_judge"] else "" for name in names]
+        low_high = r.get("spread", {}).get(key)
+        cells += [f"{r[key]:.3f}", f"{low_high[0]:.3f}-{low_high[1]:.3f}" if low_high else ""]
+        cells += [f"{r['holdout'][key]:.3f}" if r.get("holdout_judge") == name else "" for name in holdouts]
+        lines.append(f"| {r['recipe']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def tables(results: list[dict[str, Any]]) -> str:
+    """The summary table, then one table per judged figure."""
+    titles = {"modes": "modes", "kl_uniform": "KL to uniform", "classifier_score": "classifier score",
+              "frechet_distance": "Fréchet distance (5,000 generated digits against the MNIST test set)"}
+    return "\n\n".join([table(results), *(judge_table(results, key, f"By judge: {title}") for key, title in titles.items())])
 
 
 def copy_images(results: list[dict[str, Any]], docs: Path) -> None:
@@ -160,10 +253,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override a config value in every recipe, as `pygan train --set` does")
     parser.add_argument("--name", help="the row's name (one recipe only); default: the config's file name")
+    parser.add_argument("--judges", nargs="+", default=list(DEFAULT_JUDGES), metavar="NAME",
+                        help=f"the judges whose mean and spread are reported (default: {' '.join(DEFAULT_JUDGES)})")
+    parser.add_argument("--holdout-judge", metavar="NAME",
+                        help="a judge kept out of the ensemble and of the recipes' evaluation; reported on its own")
     parser.add_argument("--single", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.name and len(args.recipes) != 1:
         parser.error("--name needs exactly one recipe")
+    try:
+        check_judge_names(all_judges(args))
+    except (KeyError, ValueError) as error:
+        parser.error(str(error).strip('"'))
+    if not ensemble(args):
+        parser.error("--judges needs a judge besides the held-out one")
     if args.threads:
         torch.set_num_threads(args.threads)
     out = Path(args.out)
@@ -174,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
         (out / f"{result['recipe']}.json").write_text(json.dumps(result, indent=2))
         return 0
 
-    default_classifier()  # train and cache the judge once, before recipes race for it
+    get_judges(all_judges(args))  # train and cache them once, before recipes race for them
     pending = [r for r in args.recipes if not (args.reuse and (out / f"{recipe_name(r, args)}.json").exists())]
     running: list[subprocess.Popen[bytes]] = []
     while pending or running:
@@ -184,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
             command = [sys.executable, __file__, "--single", "--recipes", recipe, "--budget",
                        str(args.budget), "--test", args.test, "--out", args.out]
             command += [f"--set={o}" for o in args.set] + ([f"--name={args.name}"] if args.name else [])
+            command += ["--judges", *args.judges] + ([f"--holdout-judge={args.holdout_judge}"] if args.holdout_judge else [])
             if args.threads:
                 command += ["--threads", str(args.threads)]
             print(f"training {recipe} (budget {args.budget:.0f} s)", file=sys.stderr, flush=True)
@@ -201,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     (out / "results.json").write_text(json.dumps(results, indent=2))
     if args.docs:
         copy_images(results, Path(args.docs))
-    print(table(results))
+    print(tables(results))
     return 0 if len(results) == len(args.recipes) else 1
 
 

@@ -43,6 +43,7 @@ from pygan.callbacks import Evaluation, LossPlot, TensorBoardLogger
 from pygan.callbacks.base import HOOKS
 from pygan.data import csv, fashion_mnist, image_folder, mnist, split_dataset
 from pygan.export import export_generator
+from pygan.metrics import CNNJudge, MLPJudge
 
 SHAPE = (1, 8, 8)
 
@@ -154,6 +155,14 @@ BAD_INPUTS: list[tuple[str, Callable[[Context], Any], str]] = [
     ("evaluation-n-1", lambda c: Evaluation(n=1), "n to be an integer >= 2, got 1"),
     ("evaluation-real-list", lambda c: Evaluation(real=[1, 2]), "real to be a tensor of images, an ImageDataset"),
     ("evaluation-real-unknown-dataset", lambda c: Evaluation(real="mnsit"), "Unknown dataset 'mnsit'"),
+    ("evaluation-data-unknown-dataset", lambda c: Evaluation(data="fashion"), "data.name: Unknown dataset 'fashion'. Did you mean 'fashion_mnist'"),
+    ("evaluation-judges-string", lambda c: Evaluation(judges="cnn-0"), "a sequence of judge names"),
+    ("evaluation-judges-unknown", lambda c: Evaluation(judges=["cnn-0", "vit-1"]), "Unknown judge architecture 'vit'"),
+    ("evaluation-judges-and-classifier", lambda c: Evaluation(judges=["cnn-0"], classifier=CNNJudge()), "Got both classifier and judges"),
+    ("evaluation-bootstrap-negative", lambda c: Evaluation(bootstrap=-1), "bootstrap to be an integer >= 0"),
+    ("judge-classes-1", lambda c: CNNJudge(num_classes=1), "num_classes to be an integer >= 2, got 1"),
+    ("judge-shape-2d", lambda c: MLPJudge(input_shape=(28, 28)), r"input_shape to be \(channels, height, width\), got \(28, 28\)"),
+    ("judge-cnn-too-small", lambda c: CNNJudge(input_shape=(1, 3, 3)), "at least 4, got .*use the 'mlp' judge"),
     # ---- Trainer
     ("trainer-generator-type", lambda c: Trainer(torch.nn.Linear(2, 2), MLPDiscriminator()), "generator must be a pygan Generator"),
     ("trainer-discriminator-type", lambda c: Trainer(MLPGenerator(), torch.nn.Linear(2, 2)), "discriminator must be a pygan Discriminator"),

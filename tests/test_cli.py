@@ -204,6 +204,48 @@ def test_evaluate_prints_a_table_and_writes_json(
     assert code == 2 and "--parzen-test: No CSV file at nowhere.csv" in err
 
 
+def test_evaluate_takes_judges_and_their_data_and_shows_each_judge(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = write_tiny_config(tmp_path)
+    assert run(capsys, "train", config, "--out", tmp_path / "run", "--set", "trainer.epochs=1")[0] == 0
+    calls = []
+
+    def evaluate_generator(generator: object, **kwargs: object) -> dict[str, object]:
+        inspect.signature(real_evaluate).bind(generator, **kwargs)
+        calls.append(kwargs)
+        return {
+            "n": 50, "judges": ["cnn-0", "mlp-1"],
+            "frechet_distance": 3.0, "frechet_distance_low": 2.5, "frechet_distance_high": 3.5,
+            "frechet_distance_min": 2.0, "frechet_distance_max": 4.0,
+            "frechet_distance/cnn-0": 4.0, "frechet_distance/mlp-1": 2.0,
+            "class_histogram": [0.5, 0.5], "class_histogram/cnn-0": [0.4, 0.6], "reference_frechet_distance": 1.0,
+        }
+
+    real_evaluate = pygan.metrics.evaluate_generator
+    monkeypatch.setattr(pygan.metrics, "evaluate_generator", evaluate_generator)
+    last = tmp_path / "run" / "checkpoints" / "last.ckpt"
+    csv = json.dumps(str(tmp_path / "tiny.csv"))
+    code, out, err = run(
+        capsys, "evaluate", last, "--judges", "cnn-0", "mlp-1", "--bootstrap", 0,
+        "--reference-data", f"{{name = 'csv', path = {csv}, shape = [1, 8, 8]}}",
+    )
+    assert code == 0, err
+    assert calls[0]["judges"] == ["cnn-0", "mlp-1"] and calls[0]["bootstrap"] == 0
+    assert calls[0]["data"] == {"name": "csv", "path": str(tmp_path / "tiny.csv"), "shape": [1, 8, 8]}
+    assert out.splitlines()[:3] == [
+        "figure            generated  judges min-max  95% interval   cnn-0   mlp-1   reference",
+        "n                 50",
+        "frechet_distance  3.0000     2.0000-4.0000   2.5000-3.5000  4.0000  2.0000  1.0000",
+    ]
+    assert out.splitlines()[3].startswith("class_histogram   0.5000 0.5000") and "0.4000" not in out
+    assert run(capsys, "evaluate", last)[0] == 0 and calls[1]["judges"] is None and calls[1]["data"] is None
+    code, _, err = run(capsys, "evaluate", last, "--judges", "cnn")
+    assert code == 2 and "such as 'cnn-0'" in err
+    code, _, err = run(capsys, "evaluate", last, "--reference-data", "fashion")
+    assert code == 2 and "--reference-data.name: Unknown dataset 'fashion'. Did you mean 'fashion_mnist'" in err
+
+
 @pytest.mark.parametrize("command", [[], ["train"], ["sample"], ["evaluate"], ["list"]])
 def test_every_command_has_help(capsys: pytest.CaptureFixture[str], command: list[str]) -> None:
     code, out, _ = run(capsys, *command, "--help")

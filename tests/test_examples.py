@@ -132,7 +132,7 @@ def test_the_conditional_example_and_its_toml_are_the_same_run(mnist_cgan: Modul
 def test_the_python_example_writes_its_run_directory(
     mnist_mlp: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("PYGAN_CACHE", str(tmp_path / "cache"))  # trains the judge (~15 s of CPU)
+    monkeypatch.setenv("PYGAN_CACHE", str(tmp_path / "cache"))  # trains the three judges (~20 s of CPU)
     mnist_mlp.main(["--epochs", "1", "--data", "mnist_5k", "--limit", "128", "--out", str(tmp_path / "run")])
     for name in ("samples/epoch-0001.png", "progress.gif", "checkpoints/last.ckpt", "metrics.csv", "losses.png"):
         assert (tmp_path / "run" / name).is_file(), name

@@ -5,25 +5,22 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-import torch
+from synthetic import synthetic_digits, synthetic_images, train_quietly
 
 from pygan.data import ImageDataset
-from pygan.metrics import DigitClassifier, train_classifier
-
-
-def synthetic_digits(n: int, seed: int = 0) -> ImageDataset:
-    """``n`` 8x8 ``uint8`` images of ten classes (fixed blocky patterns plus noise), in turn."""
-    templates = torch.rand(10, 1, 4, 4, generator=torch.Generator().manual_seed(123)) > 0.5
-    templates = templates.float().repeat_interleave(2, dim=2).repeat_interleave(2, dim=3)
-    labels = torch.arange(n) % 10
-    noise = torch.rand(n, 1, 8, 8, generator=torch.Generator().manual_seed(seed))
-    return ImageDataset((templates[labels] * 200 + noise * 55).to(torch.uint8), labels)
+from pygan.metrics import DigitClassifier, Judge
 
 
 @pytest.fixture(scope="session")
 def make_digits() -> Callable[..., ImageDataset]:
     """The synthetic digit factory: ``make_digits(n, seed=0)``."""
     return synthetic_digits
+
+
+@pytest.fixture(scope="session")
+def make_images() -> Callable[..., ImageDataset]:
+    """The synthetic image factory: ``make_images(n, seed=0, channels=1, size=8)``."""
+    return synthetic_images
 
 
 @pytest.fixture(scope="session")
@@ -35,9 +32,10 @@ def digits() -> ImageDataset:
 @pytest.fixture(scope="session")
 def classifier(digits: ImageDataset) -> DigitClassifier:
     """A DigitClassifier for 8x8 images trained on the synthetic digits (under a second)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        return train_classifier(digits, epochs=10, batch_size=16, holdout=0.2)
-    finally:
-        torch.set_num_threads(threads)
+    return train_quietly(digits, epochs=10, batch_size=16, holdout=0.2)
+
+
+@pytest.fixture(scope="session")
+def mlp_judge(digits: ImageDataset) -> Judge:
+    """An MLPJudge for 8x8 images trained on the synthetic digits."""
+    return train_quietly(digits, architecture="mlp", seed=1, epochs=10, batch_size=16, holdout=0.2)

@@ -57,7 +57,7 @@ def test_bad_training_arguments_are_named(small: ImageDataset) -> None:
         train_classifier(small, num_classes=2)
     with pytest.raises(ValueError, match="needs labels"):
         train_classifier(small.images)
-    with pytest.raises(ValueError, match="holdout=0.001 of 60 digits leaves 0 to test on"):
+    with pytest.raises(ValueError, match="holdout=0.001 of 60 images leaves 0 to test on"):
         train_classifier(small, holdout=0.001)
 
 
@@ -112,7 +112,7 @@ def test_an_unreadable_cache_file_is_replaced(small: ImageDataset, tmp_path: Pat
     model = get_classifier(small, directory=tmp_path, **RECIPE)
     path = tmp_path / f"classifier-{model.data_hash}.pt"
     path.write_bytes(b"not a checkpoint")
-    with pytest.warns(UserWarning, match="Retraining the digit classifier"):
+    with pytest.warns(UserWarning, match="Retraining the judge"):
         get_classifier(small, directory=tmp_path, **RECIPE)
     torch.load(path, weights_only=True)  # rewritten
 

@@ -95,5 +95,5 @@ def test_callback_checks_its_arguments(classifier: DigitClassifier) -> None:
     with pytest.raises(TypeError, match="got list"):
         Evaluation(real=[1, 2])
     callback = Evaluation(classifier=classifier, real=torch.zeros(4, 1, 8, 8))
-    with pytest.raises(ValueError, match="judges images of shape"):
+    with pytest.raises(ValueError, match=r"makes images of shape \(1, 4, 4\) but the classifier judges"):
         callback.prepare(MLPGenerator(latent_dim=8, output_shape=(1, 4, 4), hidden=(16,)))

@@ -1,117 +1,116 @@
-"""All quality figures of a generator at once, next to the same figures for real digits.
+"""All quality figures of a generator at once, next to the same figures for real images.
 
-:func:`evaluate_generator` samples a generator and measures the samples in the feature space
-of a :class:`~pygan.metrics.DigitClassifier` against real digits: mode coverage, classifier
-score, Fréchet distance and (given held-out digits) the Parzen-window log-likelihood. Given
-``reference`` digits (real digits the generator did not have to produce, e.g. the training
-set), it measures them the same way, which is the yardstick: a generator as good as the data
-reaches the reference's figures.
+:func:`evaluate_generator` samples a generator (a conditional one asked for every class in
+turn) and measures the samples against real images in the features of an ensemble of judges
+(:func:`~pygan.metrics.get_judges`) trained on a reference dataset: mode coverage, classifier
+score, Fréchet distance with its bootstrap interval, for a conditional generator the
+conditional accuracy and the intra-class Fréchet distance, and (given held-out images) the
+Parzen-window log-likelihood. Given ``reference`` images (real images the generator did not
+have to produce, e.g. the training set), it measures them the same way, which is the
+yardstick: a generator as good as the data reaches the reference's figures.
 """
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import torch
 
+from pygan._labels import Labels, as_labels
 from pygan._validation import check_int
 from pygan.data.loader import ImageDataset
-from pygan.metrics.classifier import DigitClassifier, Images, as_images, default_classifier
-from pygan.metrics.coverage import mode_coverage
-from pygan.metrics.frechet import frechet_distance_from_statistics, gaussian_statistics
-from pygan.metrics.parzen import parzen_window
-from pygan.metrics.score import classifier_score
+from pygan.metrics._images import Images, as_images
+from pygan.metrics.classifier import DEFAULT_DATA, DEFAULT_JUDGES, DataSpec, get_judges, training_split
+from pygan.metrics.judge import Judge
+from pygan.metrics.measure import check_judges_fit, measure_with_judges, real_statistics_of, summarize_judges
 from pygan.models.base import Generator
 
-__all__ = ["evaluate_generator", "measure_images", "sample_images"]
+__all__ = ["balanced_labels", "choose_judges", "evaluate_generator", "sample_images"]
+
+JudgesSpec = Sequence[str] | Mapping[str, Judge]
+"""Judges by name (trained and cached on demand), or judges already at hand by name."""
+
+
+def balanced_labels(n: int, num_classes: int) -> torch.Tensor:
+    """Return ``n`` labels that take every class in turn: ``n / num_classes`` of each (one more
+    for the first ``n % num_classes`` classes).
+
+    Example:
+        >>> balanced_labels(7, 3)
+        tensor([0, 1, 2, 0, 1, 2, 0])
+    """
+    return torch.arange(check_int("n", n, minimum=0)) % check_int("num_classes", num_classes)
 
 
 def sample_images(
-    generator: Generator, n: int, *, batch_size: int = 1000, seed: int = 0
+    generator: Generator,
+    n: int,
+    *,
+    labels: Labels | None = None,
+    batch_size: int = 1000,
+    seed: int = 0,
 ) -> torch.Tensor:
     """Draw ``n`` images from ``generator`` (eval mode, no gradients) as a CPU tensor in [-1, 1].
 
     The latent noise comes from :meth:`~pygan.Generator.sample_latent` with a CPU random
     number generator of its own, seeded with ``seed``: the same noise every call on every
-    device, and torch's global random state is not touched.
+    device, and torch's global random state is not touched. A conditional generator is asked
+    for ``labels``, by default :func:`balanced_labels` (every class in turn).
+
+    Args:
+        generator: The generator.
+        n: How many images.
+        labels: For a conditional generator: one class for all (an int), or one per image.
+        batch_size: Images per generator pass.
+        seed: Seeds the noise.
 
     Example:
         >>> from pygan import MLPGenerator
         >>> g = MLPGenerator(latent_dim=8, output_shape=(1, 4, 4), hidden=(16,))
         >>> a, b = sample_images(g, 5, batch_size=2), sample_images(g, 5)
-        >>> a.shape, torch.allclose(a, b)
+        >>> a.shape, torch.allclose(a, b, atol=1e-6)  # batches may round differently
         (torch.Size([5, 1, 4, 4]), True)
     """
     n = check_int("n", n)
     batch_size = check_int("batch_size", batch_size)
     z = generator.sample_latent(n, generator=torch.Generator().manual_seed(seed))
-    return torch.cat([generator.sample(len(c), z=c).float().cpu() for c in z.split(batch_size)])
+    if not generator.num_classes:
+        return torch.cat([generator.sample(len(c), z=c).float().cpu() for c in z.split(batch_size)])
+    classes = balanced_labels(n, generator.num_classes) if labels is None else labels
+    asked = as_labels(classes, n, generator.num_classes)
+    return torch.cat(
+        [
+            generator.sample(len(c), z=c, labels=y).float().cpu()
+            for c, y in zip(z.split(batch_size), asked.split(batch_size))
+        ]
+    )
 
 
-def measure_images(
-    images: Images,
-    *,
-    classifier: DigitClassifier,
-    real_statistics: tuple[torch.Tensor, torch.Tensor],
-    parzen_test: Images | None = None,
-    parzen_valid: Images | None = None,
-    batch_size: int = 1000,
-) -> dict[str, Any]:
-    """Measure one set of images (generated, or real as a reference) against real digits.
+def choose_judges(
+    classifier: Judge | None, judges: JudgesSpec | None, data: DataSpec | ImageDataset
+) -> dict[str, Judge]:
+    """The judges to measure with: ``classifier`` alone, the ``judges`` (names are trained on
+    ``data`` and cached), or :data:`~pygan.metrics.DEFAULT_JUDGES`.
 
-    Args:
-        images: The images to judge (a tensor in [-1, 1] or ``uint8``, or an ``ImageDataset``).
-        classifier: The judge.
-        real_statistics: Mean and covariance of the real digits' features
-            (:func:`~pygan.metrics.gaussian_statistics` of ``classifier.features(real)``).
-        parzen_test: Held-out real digits for the Parzen-window log-likelihood; ``None``
-            skips it.
-        parzen_valid: Real digits to choose the Parzen sigma on; ``None`` holds out a random
-            tenth of ``parzen_test``.
-        batch_size: Images per classifier pass and Parzen block.
-
-    Returns:
-        ``modes``, ``kl_uniform``, ``class_histogram``, ``classifier_score``,
-        ``frechet_distance``, and with ``parzen_test`` also ``parzen_log_likelihood``,
-        ``parzen_se``, ``parzen_sigma`` and ``parzen_n_test``.
+    Raises:
+        ValueError: Both ``classifier`` and ``judges`` are given.
 
     Example:
-        >>> from pygan.metrics import gaussian_statistics, train_classifier
-        >>> digits = torch.randint(0, 256, (60, 1, 8, 8), dtype=torch.uint8)
-        >>> judge = train_classifier(digits, torch.arange(60) % 10, epochs=1)
-        >>> stats = gaussian_statistics(judge.features(digits))
-        >>> figures = measure_images(digits, classifier=judge, real_statistics=stats)
-        >>> round(figures["frechet_distance"], 6), sorted(figures)[:3]
-        (0.0, ['class_histogram', 'classifier_score', 'frechet_distance'])
+        >>> from pygan.metrics import MLPJudge
+        >>> judge = MLPJudge(input_shape=(1, 4, 4))
+        >>> list(choose_judges(judge, None, "mnist_5k")), list(choose_judges(None, {"x": judge}, "mnist_5k"))
+        (['classifier'], ['x'])
     """
-    x = as_images(images)
-    features, probs = classifier.embed(x, batch_size=batch_size)
-    coverage = mode_coverage(probs, num_classes=classifier.num_classes)
-    figures: dict[str, Any] = {
-        "modes": coverage.modes,
-        "kl_uniform": coverage.kl_uniform,
-        "classifier_score": classifier_score(probs)[0],
-        "frechet_distance": frechet_distance_from_statistics(
-            *gaussian_statistics(features), *real_statistics
-        ),
-        "class_histogram": [round(h, 6) for h in coverage.histogram],
-    }
-    if parzen_test is not None:
-        valid = None if parzen_valid is None else _pixels_01(parzen_valid)
-        parzen = parzen_window(_pixels_01(x), _pixels_01(parzen_test), valid, batch_size=batch_size)
-        figures.update(
-            parzen_log_likelihood=parzen.mean,
-            parzen_se=parzen.se,
-            parzen_sigma=parzen.sigma,
-            parzen_n_test=parzen.n_test,
+    if classifier is not None and judges is not None:
+        raise ValueError(
+            "Got both classifier and judges: pass one judge as classifier, or several as judges."
         )
-    return figures
-
-
-def _pixels_01(images: Images) -> torch.Tensor:
-    """Images with pixels in [0, 1], the scale Goodfellow et al.'s Parzen figures use."""
-    return (as_images(images) + 1) / 2
+    if classifier is not None:
+        return {classifier.name or "classifier": classifier}
+    if isinstance(judges, Mapping):
+        return dict(judges)
+    return get_judges(DEFAULT_JUDGES if judges is None else judges, data)
 
 
 def evaluate_generator(
@@ -120,42 +119,62 @@ def evaluate_generator(
     n: int = 10000,
     real: Images | None = None,
     reference: Images | None = None,
-    classifier: DigitClassifier | None = None,
+    classifier: Judge | None = None,
+    judges: JudgesSpec | None = None,
+    data: DataSpec | None = None,
     parzen_test: Images | None = None,
     parzen_valid: Images | None = None,
+    bootstrap: int = 200,
     batch_size: int = 1000,
     seed: int = 0,
 ) -> dict[str, Any]:
-    """Return every quality figure of ``generator``, and the same for ``reference`` digits.
+    """Return every quality figure of ``generator``, and the same for ``reference`` images.
+
+    Each judged figure is the mean over the judges, with its spread (``_min``, ``_max``) and
+    each judge's value (``/cnn-0``); see :func:`~pygan.metrics.summarize_judges`. Choose
+    between generators on some judges and report the chosen one on a judge held out of that
+    choice (``judges=["cnn-2"]``).
 
     Args:
-        generator: The generator to judge (its images must have the classifier's shape).
+        generator: The generator to judge (its images must have the judges' shape). A
+            conditional one is asked for every class in turn, ``n / num_classes`` each.
         n: How many images to generate (Goodfellow et al. use 10,000 for Parzen). The
             Fréchet distance is biased upwards for small sets and the Parzen estimate grows
             with the number of samples: compare figures measured with the same sizes.
-        real: Real digits to compare against (the Fréchet distance's real side), e.g. the
-            MNIST test set; ``None`` uses the 5,000 digits of ``mnist_5k``. With labels, the
-            classifier's accuracy on them is reported too.
-        reference: Real digits to measure like the generated ones, e.g. the training digits;
+        real: Real images to compare against (the Fréchet distance's real side), e.g. the
+            MNIST test set; ``None`` uses the training split of ``data``. With labels, each
+            judge's accuracy on them is reported, and the intra-class Fréchet distance of a
+            conditional generator is measured against them.
+        reference: Real images to measure like the generated ones, e.g. the training images;
             their figures come back prefixed ``reference_``. ``None`` skips them.
-        classifier: The judge; ``None`` uses :func:`~pygan.metrics.default_classifier`.
-        parzen_test: Held-out real digits for the Parzen-window log-likelihood (the MNIST
+        classifier: One judge to use alone (the figures are then that judge's).
+        judges: Judge names (``["cnn-0", "mlp-1"]``), trained on ``data`` and cached, or
+            judges at hand by name; ``None`` (and no ``classifier``) uses
+            :data:`~pygan.metrics.DEFAULT_JUDGES`.
+        data: The labelled dataset the named judges are trained on, as in a config's
+            ``[data]`` table (``"fashion_mnist"``); ``None`` for ``mnist_5k``.
+        parzen_test: Held-out real images for the Parzen-window log-likelihood (the MNIST
             test set in the paper); ``None`` skips Parzen.
-        parzen_valid: Real digits to choose the Parzen sigma on; ``None`` holds out a random
+        parzen_valid: Real images to choose the Parzen sigma on; ``None`` holds out a random
             tenth of ``parzen_test`` (1,000 of the MNIST test set) and tests on the rest.
-        batch_size: Images per generator and classifier pass, and the Parzen block size.
-        seed: Seeds the latent noise.
+        bootstrap: Resamples of the generated images for the Fréchet distance's 95% interval
+            (``frechet_distance_low``, ``frechet_distance_high``); 0 skips it.
+        batch_size: Images per generator and judge pass, and the Parzen block size.
+        seed: Seeds the latent noise and the resamples.
 
     Returns:
-        A flat dict of JSON-ready values: ``n``, ``classifier_accuracy`` (on the classifier's
-        held-out digits), ``real_accuracy`` (if ``real`` has labels), ``modes``,
-        ``kl_uniform``, ``classifier_score``, ``frechet_distance``, optionally
-        ``parzen_log_likelihood``, ``parzen_se``, ``parzen_sigma`` and ``parzen_n_test``,
-        then ``class_histogram``; with ``reference``, ``reference_n`` and the same figures
-        prefixed ``reference_``.
+        A flat dict of JSON-ready values: ``n``, ``judges`` (their names),
+        ``classifier_accuracy`` (on each judge's held-out images), ``real_accuracy`` (if
+        ``real`` has labels), ``modes``, ``kl_uniform``, ``classifier_score``,
+        ``frechet_distance`` and its interval, for a conditional generator
+        ``conditional_accuracy`` and ``intra_class_frechet_distance``, ``class_histogram``,
+        optionally ``parzen_log_likelihood``, ``parzen_se``, ``parzen_sigma`` and
+        ``parzen_n_test``, then each judge's figures; with ``reference``, ``reference_n`` and
+        the same figures prefixed ``reference_``.
 
     Raises:
-        ValueError: The generator's images do not have the classifier's shape.
+        ValueError: The generator's images do not have the judges' shape, or it asks for
+            more classes than the judges know.
 
     Example:
         >>> from pygan import MLPGenerator
@@ -164,41 +183,39 @@ def evaluate_generator(
         >>> judge = train_classifier(digits, torch.arange(60) % 10, epochs=1)
         >>> g = MLPGenerator(latent_dim=8, output_shape=(1, 8, 8), hidden=(16,))
         >>> figures = evaluate_generator(
-        ...     g, n=50, real=digits, reference=digits[:30], classifier=judge)
+        ...     g, n=50, real=digits, reference=digits[:30], classifier=judge, bootstrap=20)
         >>> figures["n"], figures["reference_n"], 1 <= figures["modes"] <= 10
         (50, 30, True)
     """
-    classifier = default_classifier() if classifier is None else classifier
-    if tuple(generator.output_shape) != classifier.input_shape:
-        raise ValueError(
-            f"The generator makes images of shape {tuple(generator.output_shape)} but the "
-            f"classifier judges {classifier.input_shape}; give a classifier trained on images "
-            f"of the generator's shape."
-        )
+    n = check_int("n", n)
+    data = DEFAULT_DATA if data is None else data
     if real is None:
-        from pygan.data.datasets import mnist_5k
-
-        real = mnist_5k()
-    real_features, real_probs = classifier.embed(real, batch_size=batch_size)
-    real_statistics = gaussian_statistics(real_features)
-    results: dict[str, Any] = {
-        "n": check_int("n", n),
-        "classifier_accuracy": classifier.test_accuracy,
-    }
-    labels = real.labels if isinstance(real, ImageDataset) else None
-    if labels is not None:
-        results["real_accuracy"] = float((real_probs.argmax(dim=1) == labels).float().mean())
-    measure = functools.partial(
-        measure_images,
-        classifier=classifier,
-        real_statistics=real_statistics,
-        parzen_test=parzen_test,
-        parzen_valid=parzen_valid,
-        batch_size=batch_size,
+        data = real = training_split(data)  # loaded once: the judges' data and the real side
+    chosen = choose_judges(classifier, judges, data)
+    check_judges_fit(chosen, generator)
+    reals = {name: real_statistics_of(judge, real, batch_size=batch_size) for name, judge in chosen.items()}
+    results: dict[str, Any] = {"n": n, "judges": list(chosen)}
+    results.update(
+        summarize_judges(
+            {
+                name: {"classifier_accuracy": judge.test_accuracy, "real_accuracy": reals[name].accuracy}
+                for name, judge in chosen.items()
+            }
+        )
     )
-    results.update(measure(sample_images(generator, n, batch_size=batch_size, seed=seed)))
+    labels = balanced_labels(n, generator.num_classes) if generator.num_classes else None
+    images = sample_images(generator, n, labels=labels, batch_size=batch_size, seed=seed)
+    measure = {
+        "parzen_test": parzen_test,
+        "parzen_valid": parzen_valid,
+        "bootstrap": bootstrap,
+        "seed": seed,
+        "batch_size": batch_size,
+    }
+    results.update(measure_with_judges(images, chosen, reals, labels=labels, **measure))
     if reference is not None:
-        figures = measure(reference)
+        reference_labels = reference.labels if generator.num_classes and isinstance(reference, ImageDataset) else None
+        figures = measure_with_judges(reference, chosen, reals, labels=reference_labels, **measure)
         results["reference_n"] = len(as_images(reference))
         results.update({f"reference_{key}": value for key, value in figures.items()})
     return results
