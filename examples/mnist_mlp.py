@@ -129,7 +129,7 @@ def build_trainer(out: Path, r: Recipe = RECIPE) -> Trainer:
     callbacks = [
         LabelSmoothing(real=r.real_label),
         EMA(decay=r.ema_decay, start_step=r.ema_start_step, warmup=r.ema_warmup),
-        Evaluation(every_n_epochs=r.eval_every, n=r.eval_n),  # before the checkpoint, which saves its figures
+        Evaluation(every_n_epochs=r.eval_every, n=r.eval_n, judges=("cnn-0",), bootstrap=0),  # one judge, ~1 s  # before the checkpoint, which saves its figures
         ModelCheckpoint(out / "checkpoints"),  # the recipe's samples come from last.ckpt
         LossPlot(out / "losses.png", every_n_epochs=r.plot_every),
         SampleGrid(out / "samples", every_n_epochs=r.grid_every, gif=out / "progress.gif"),  # as `pygan train`

@@ -104,7 +104,8 @@ def assert_same_run(config: Any, recipe: Any, from_python: Trainer, tmp_path: Pa
         b = by_type[type(a)]
         assert not isinstance(a, LabelSmoothing) or a.real == b.real
         assert not isinstance(a, EMA) or (a.decay, a.start_step, a.warmup) == (b.decay, b.start_step, b.warmup)
-        assert not isinstance(a, Evaluation) or (a.every_n_epochs, a.n) == (b.every_n_epochs, b.n)
+        assert not isinstance(a, Evaluation) or (a.every_n_epochs, a.n, a.bootstrap) == (b.every_n_epochs, b.n, b.bootstrap)
+        assert not isinstance(a, Evaluation) or list(a.judges) == list(b.judges)
         assert not isinstance(a, ModelCheckpoint) or (a.monitor, a.mode) == (b.monitor, b.mode)
         assert not isinstance(a, (LossPlot, SampleGrid)) or a.every_n_epochs == b.every_n_epochs
     assert from_toml.precision == from_python.precision
