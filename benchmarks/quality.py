@@ -60,6 +60,8 @@ from pygan.metrics.classifier import check_judge_names
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_RECIPES = [
     "examples/mnist_mlp.toml",
+    "examples/mnist_cgan.toml",
+    "examples/fashion_mnist.toml",
     "examples/mnist_dcgan.toml",
     "examples/classic/relu_bce.toml",
     "examples/classic/leaky_relu_label_smoothing.toml",
@@ -69,6 +71,17 @@ DEFAULT_RECIPES = [
 DEFAULT_TEST = ROOT.parent / "shared" / "data" / "mnist"
 JUDGED = ("modes", "kl_uniform", "classifier_score", "frechet_distance")
 """The figures measured by each judge (the others need no judge)."""
+CONDITIONAL = ("conditional_accuracy", "intra_class_frechet_distance")
+"""The figures each judge adds for a conditional generator."""
+
+
+def real_data(name: str, args: argparse.Namespace) -> tuple[Any, Any]:
+    """The test split a recipe on dataset ``name`` is judged against, and 5,000 of its training
+    images (the yardstick: real images measured like the generated ones)."""
+    if name == "fashion_mnist":
+        train = pygan.DATASETS.create("fashion_mnist")
+        return pygan.DATASETS.create("fashion_mnist", train=False), pygan.ImageDataset(train.images[:5000], train.labels[:5000])
+    return pygan.DATASETS.create("mnist", root=args.test, train=False), pygan.DATASETS.create("mnist_5k")
 
 
 def recipe_name(path: str, args: argparse.Namespace) -> str:
@@ -96,14 +109,23 @@ def load_recipe(recipe: str, args: argparse.Namespace) -> RunConfig:
     return config
 
 
-def judge(generator: pygan.Generator, args: argparse.Namespace, judges: list[str], *, parzen: bool) -> dict[str, Any]:
-    """The figures of ``generator`` by ``judges``: at 10,000 images (modes, KL, score and, with
-    ``parzen``, the Parzen estimate), and the Fréchet distance at 5,000 against the test set."""
-    test = pygan.DATASETS.create("mnist", root=args.test, train=False)
-    train_digits = pygan.DATASETS.create("mnist_5k")
-    same_size = evaluate_generator(generator, n=5000, real=test, reference=train_digits, judges=judges)
-    full = evaluate_generator(generator, n=10000, real=test, parzen_test=test if parzen else None, judges=judges, bootstrap=0)
-    figures = {key: full[key] for key in ("modes", "kl_uniform", "classifier_score", "class_histogram", "classifier_accuracy", "real_accuracy")}
+def judge(
+    generator: pygan.Generator, args: argparse.Namespace, judges: list[str], *, parzen: bool, data: str = "mnist_5k"
+) -> dict[str, Any]:
+    """The figures of ``generator`` by ``judges`` trained on ``data`` (Fashion-MNIST's judges
+    for a Fashion-MNIST recipe, the digits' otherwise): at 10,000 images (modes, KL, score,
+    for a conditional generator its conditional accuracy and intra-class Fréchet distance
+    and, with ``parzen``, the Parzen estimate), and the Fréchet distance at 5,000 against the
+    test set."""
+    test, train_images = real_data(data, args)
+    judge_data = "fashion_mnist" if data == "fashion_mnist" else "mnist_5k"
+    same_size = evaluate_generator(generator, n=5000, real=test, reference=train_images, judges=judges, data=judge_data)
+    full = evaluate_generator(
+        generator, n=10000, real=test, parzen_test=test if parzen else None, judges=judges, bootstrap=0, data=judge_data
+    )
+    kept = ("modes", "kl_uniform", "classifier_score", "class_histogram", "classifier_accuracy", "real_accuracy")
+    judged = JUDGED + (CONDITIONAL if generator.num_classes else ())
+    figures = {key: full[key] for key in kept + judged[len(JUDGED):]}
     figures.update(
         frechet_distance=same_size["frechet_distance"],
         frechet_interval=[same_size["frechet_distance_low"], same_size["frechet_distance_high"]],
@@ -113,13 +135,13 @@ def judge(generator: pygan.Generator, args: argparse.Namespace, judges: list[str
         figures.update(parzen=full["parzen_log_likelihood"], parzen_se=full["parzen_se"], parzen_sigma=full["parzen_sigma"])
     if len(judges) > 1:
         figures["spread"] = {
-            key: [(same_size if key == "frechet_distance" else full)[f"{key}_{end}"] for end in ("min", "max")] for key in JUDGED
+            key: [(same_size if key == "frechet_distance" else full)[f"{key}_{end}"] for end in ("min", "max")] for key in judged
         }
         figures["per_judge"] = {
-            name: {key: (same_size if key == "frechet_distance" else full)[f"{key}/{name}"] for key in JUDGED} for name in judges
+            name: {key: (same_size if key == "frechet_distance" else full)[f"{key}/{name}"] for key in judged} for name in judges
         }
     else:
-        figures["per_judge"] = {judges[0]: {key: figures[key] for key in JUDGED}}
+        figures["per_judge"] = {judges[0]: {key: figures[key] for key in judged}}
     return figures
 
 
@@ -129,7 +151,8 @@ def train_and_judge(recipe: str, args: argparse.Namespace) -> dict[str, Any]:
     run_dir = Path(args.out) / name
     if run_dir.exists():
         shutil.rmtree(run_dir)
-    run = load_recipe(recipe, args).build(run_dir)
+    config = load_recipe(recipe, args)
+    run = config.build(run_dir)
     run.trainer.callbacks.insert(0, pygan.TimeLimit(minutes=args.budget / 60))
     started = time.perf_counter()
     stopped = None
@@ -152,11 +175,12 @@ def train_and_judge(recipe: str, args: argparse.Namespace) -> dict[str, Any]:
         "train_time": train_time,
         "judges": ensemble(args),
         "holdout_judge": args.holdout_judge,
-        **judge(generator, args, ensemble(args), parzen=True),
+        "data": config.data.name,
+        **judge(generator, args, ensemble(args), parzen=True, data=config.data.name),
         "run_dir": str(run_dir),
     }
     if args.holdout_judge:
-        result["holdout"] = judge(generator, args, [args.holdout_judge], parzen=False)
+        result["holdout"] = judge(generator, args, [args.holdout_judge], parzen=False, data=config.data.name)
     return result
 
 
@@ -198,6 +222,14 @@ def table(results: list[dict[str, Any]]) -> str:
             f"{f' [{interval[0]:.2f}, {interval[1]:.2f}]' if interval else ''}{spread(r, 'frechet_distance', 2)} | "
             f"{r['real_frechet_distance']:.2f} | {r['parzen']:.1f} ± {r['parzen_se']:.1f} |"
         )
+    conditional = [r for r in results if "conditional_accuracy" in r]
+    if conditional:
+        lines += ["", "| conditional recipe | accuracy (asked class) | intra-class Fréchet distance |", "|---|---:|---:|"]
+        lines += [
+            f"| {r['recipe']} | {r['conditional_accuracy']:.2%}{spread(r, 'conditional_accuracy', 4)} | "
+            f"{r['intra_class_frechet_distance']:.2f}{spread(r, 'intra_class_frechet_distance', 2)} |"
+            for r in conditional
+        ]
     judges = list(dict.fromkeys(name for r in results for name in r.get("judges", [])))
     if judges:
         lines += ["", f"Judged figures: the mean over the judges {', '.join(judges)}, their min-max in brackets."]

@@ -56,9 +56,7 @@ class Recipe:
     betas: tuple[float, float] = (0.5, 0.999)
     batch_size: int = 64
     real_label: float = 0.9
-    ema_decay: float = 0.9999
-    ema_start_step: int = 8000
-    ema_warmup: bool = False
+    ema_decay: float = 0.9995  # samples come from an average of the last ~2,000 steps' weights
     precision: str = "bf16"
     grid_every: int = 25
     plot_every: int = 10
@@ -84,7 +82,7 @@ def build_trainer(out: Path, r: Recipe = RECIPE) -> Trainer:
     )
     callbacks = [
         LabelSmoothing(real=r.real_label),
-        EMA(decay=r.ema_decay, start_step=r.ema_start_step, warmup=r.ema_warmup),
+        EMA(decay=r.ema_decay),
         ModelCheckpoint(out / "checkpoints"),
         SampleGrid(out / "samples", every_n_epochs=r.grid_every, gif=out / "progress.gif"),  # a row per class
         LossPlot(out / "losses.png", every_n_epochs=r.plot_every),
