@@ -16,6 +16,10 @@ with ReLU) or the one of ``examples/mnist_mlp.py`` (``--model example``).
 (c) ``trainer``: ``pygan.Trainer`` with the callbacks of the example: a progress bar, a CSV log
     and a checkpoint after every epoch.
 (c') ``trainer_bare``: ``pygan.Trainer`` without callbacks.
+(c'') ``trainer_conditional``: the same, for a conditional GAN: both networks take the digit's
+    label (``num_classes=10``: a label embedding beside the generator's noise, a projection in
+    the discriminator), the labels beside the images on the device. Its ratio to (c') is what
+    conditioning costs.
 
 Each of (c) and (c') is one ``fit`` over all its epochs, as a user runs it, paused after every
 epoch (it runs in a thread of its own) while the other variants take their turn.
@@ -90,6 +94,13 @@ Epoch = Callable[[], None]
 
 
 # ---------------------------------------------------------------------------- data
+def load_labels(name: str, n: int) -> torch.Tensor:
+    """The labels of the benchmark's images (random classes for random images)."""
+    if name in DATASETS:
+        return DATASETS.create(name).labels
+    return torch.randint(0, 10, (n,), generator=torch.Generator().manual_seed(1))
+
+
 def load_images(name: str) -> torch.Tensor:
     """The benchmark's images as one ``uint8`` tensor ``(N, 1, 28, 28)``."""
     if name == "random":
@@ -134,14 +145,25 @@ def model_spec(name: str) -> dict[str, Any]:
     return {key: getattr(example.RECIPE, key) for key in TUTORIAL_MODEL}
 
 
-def make_models(spec: dict[str, Any], device: torch.device, seed: int) -> tuple[MLPGenerator, MLPDiscriminator]:
-    """The benchmark's networks, as pygan modules, with the same initial weights every time."""
+def make_models(
+    spec: dict[str, Any], device: torch.device, seed: int, num_classes: int = 0
+) -> tuple[MLPGenerator, MLPDiscriminator]:
+    """The benchmark's networks, as pygan modules, with the same initial weights every time
+    (conditional ones with ``num_classes``)."""
     torch.manual_seed(seed)
     g = MLPGenerator(
-        latent_dim=spec["latent_dim"], output_shape=(1, 28, 28), hidden=spec["g_hidden"], activation=spec["activation"]
+        latent_dim=spec["latent_dim"],
+        output_shape=(1, 28, 28),
+        hidden=spec["g_hidden"],
+        activation=spec["activation"],
+        num_classes=num_classes,
     )
     d = MLPDiscriminator(
-        input_shape=(1, 28, 28), hidden=spec["d_hidden"], activation=spec["activation"], dropout=spec["d_dropout"]
+        input_shape=(1, 28, 28),
+        hidden=spec["d_hidden"],
+        activation=spec["activation"],
+        dropout=spec["d_dropout"],
+        num_classes=num_classes,
     )
     return g.to(device), d.to(device)
 
@@ -156,16 +178,19 @@ def autocast(device: torch.device, precision: str) -> contextlib.AbstractContext
 class Setup:
     """What every variant shares: data, batch size, device, precision, networks."""
 
-    def __init__(self, images: torch.Tensor, batch: int, args: argparse.Namespace, precision: str) -> None:
+    def __init__(
+        self, images: torch.Tensor, labels: torch.Tensor, batch: int, args: argparse.Namespace, precision: str
+    ) -> None:
         self.images = images
+        self.labels = labels
         self.batch = batch
         self.device = torch.device(args.device)
         self.precision = precision
         self.compile = args.compile
         self.spec = model_spec(args.model)
 
-    def models(self) -> tuple[MLPGenerator, MLPDiscriminator]:
-        return make_models(self.spec, self.device, seed=1)
+    def models(self, num_classes: int = 0) -> tuple[MLPGenerator, MLPDiscriminator]:
+        return make_models(self.spec, self.device, seed=1, num_classes=num_classes)
 
 
 class TutorialLoop:
@@ -261,8 +286,8 @@ class TrainerRun:
     of its own that a callback pauses after every epoch, so that the variants can still take
     turns epoch by epoch."""
 
-    def __init__(self, setup: Setup, callbacks: bool, workdir: Path, epochs: int) -> None:
-        g, d = setup.models()
+    def __init__(self, setup: Setup, callbacks: bool, workdir: Path, epochs: int, conditional: bool = False) -> None:
+        g, d = setup.models(num_classes=10 if conditional else 0)
         cbs: list[pygan.Callback] = []
         if callbacks:
             options = {"csv_logger": {"path": workdir / "metrics.csv"}, "checkpoint": {"dirpath": workdir / "ckpt"}}
@@ -281,11 +306,11 @@ class TrainerRun:
         )
         self._turn, self._paused = threading.Semaphore(0), threading.Semaphore(0)
         self._error: BaseException | None = None
-        self._thread = threading.Thread(
-            target=self._fit, args=(trainer, setup.images.to(setup.device), setup.batch, epochs), daemon=True
-        )
+        images = setup.images.to(setup.device)
+        data = pygan.ImageDataset(images, setup.labels.to(setup.device)) if conditional else images
+        self._thread = threading.Thread(target=self._fit, args=(trainer, data, setup.batch, epochs), daemon=True)
 
-    def _fit(self, trainer: Trainer, data: torch.Tensor, batch: int, epochs: int) -> None:
+    def _fit(self, trainer: Trainer, data: Any, batch: int, epochs: int) -> None:
         try:
             trainer.fit(data, epochs=epochs, batch_size=batch)
         except BaseException as error:  # noqa: BLE001 - raised in the main thread by epoch() or finish()
@@ -379,23 +404,25 @@ def peak_rss_mb() -> float:
 
 
 # ---------------------------------------------------------------------------- main
-def run(images: torch.Tensor, batch: int, precision: str, args: argparse.Namespace) -> None:
-    setup = Setup(images, batch, args, precision)
+def run(images: torch.Tensor, labels: torch.Tensor, batch: int, precision: str, args: argparse.Namespace) -> None:
+    setup = Setup(images, labels, batch, args, precision)
     clock = time.process_time if args.clock == "cpu" else time.perf_counter
     with tempfile.TemporaryDirectory() as tmp:
         runs = [TrainerRun(setup, callbacks, Path(tmp), epochs=1 + args.reps) for callbacks in (True, False)]
+        runs.append(TrainerRun(setup, False, Path(tmp), epochs=1 + args.reps, conditional=True))
         loops: dict[str, Epoch] = {
             "tutorial": TutorialLoop(setup).epoch,
             "best": BestLoop(setup).epoch,
             "trainer": runs[0].epoch,
             "trainer_bare": runs[1].epoch,
+            "trainer_conditional": runs[2].epoch,
         }
         times: dict[str, list[float]] = {name: [] for name in loops}
         for epoch in loops.values():  # warm-up: allocator, caches, compilation
             epoch()
         names = list(loops)
-        for rep in range(args.reps):  # rotated (ABCD, BCDA, ...): no variant always follows
-            for name in names[rep % 4 :] + names[: rep % 4]:  # the checkpoint's disk writes
+        for rep in range(args.reps):  # rotated (ABCDE, BCDEA, ...): no variant always follows
+            for name in names[rep % len(names) :] + names[: rep % len(names)]:  # the checkpoint's writes
                 times[name].append(timed(loops[name], setup.device, clock))
         for trainer_run in runs:
             trainer_run.finish()
@@ -415,18 +442,23 @@ def run(images: torch.Tensor, batch: int, precision: str, args: argparse.Namespa
         + " GFLOP/s"
     )
     print(
-        f"{'variant':16s} {'median s':>9s} {'min s':>7s} {'ms/step':>8s} {'GFLOP/s':>8s} "
+        f"{'variant':19s} {'median s':>9s} {'min s':>7s} {'ms/step':>8s} {'GFLOP/s':>8s} "
         + " ".join(f"{'of ' + kind:>8s}" for kind in peaks)
     )
     for name, median in medians.items():
         label = name + (" (fp32)" if name == "tutorial" and precision != "32" else "")
         achieved = flops / median
         print(
-            f"{label:16s} {median:9.3f} {fastest[name]:7.3f} {1e3 * median / steps:8.2f} "
+            f"{label:19s} {median:9.3f} {fastest[name]:7.3f} {1e3 * median / steps:8.2f} "
             f"{achieved / 1e9:8.1f} " + " ".join(f"{achieved / peak:8.1%}" for peak in peaks.values())
         )
     extra = 1e3 * (medians["trainer"] - medians["trainer_bare"])
     print(f"callbacks ({', '.join(n for n in EXAMPLE_CALLBACKS if n in CALLBACKS)}): {extra:+.0f} ms/epoch")
+    print(
+        f"conditioning (label embedding, projection, labels on the device): trainer_conditional/"
+        f"trainer_bare {medians['trainer_conditional'] / medians['trainer_bare']:.3f} (median), "
+        f"{fastest['trainer_conditional'] / fastest['trainer_bare']:.3f} (min)"
+    )
     limits = {**TARGETS, "tutorial/trainer": (TUTORIAL_OVER_TRAINER.get(precision, 1.0), ">=")}
     print(f"{'ratio':18s} {'median':>7s} {'min':>7s}  target")
     for name, (limit, sense) in limits.items():
@@ -472,6 +504,7 @@ def main(argv: list[str] | None = None) -> None:
         torch.set_num_threads(args.threads)
     before = peak_rss_mb()
     images = load_images(args.data)
+    labels = load_labels(args.data, len(images))
     print(
         f"pygan {pygan.__version__}, torch {torch.__version__}, device {args.device}, "
         f"{torch.get_num_threads()} threads, model {args.model}, data {args.data} "
@@ -481,7 +514,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     for precision in args.precision:
         for batch in args.batch:
-            run(images, batch, precision, args)
+            run(images, labels, batch, precision, args)
             sys.stdout.flush()
     print(f"\npeak memory: {peak_rss_mb():.0f} MB ({peak_rss_mb() - before:+.0f} MB since before the data)")
 
