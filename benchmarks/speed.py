@@ -356,7 +356,7 @@ def step_flops(setup: Setup, loop_class: type[TutorialLoop | BestLoop] = BestLoo
     """FLOPs of one step of (b) (or of ``loop_class``), forward and backward of both networks
     (matrix products)."""
     small = argparse.Namespace(device=str(setup.device), compile=False, model="tutorial")
-    probe = Setup(setup.images[: setup.batch], setup.batch, small, "32")
+    probe = Setup(setup.images[: setup.batch], setup.labels[: setup.batch], setup.batch, small, "32")
     probe.spec = setup.spec
     loop = loop_class(probe)
     real = next(loop.batches())
