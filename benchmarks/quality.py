@@ -206,6 +206,12 @@ def spread(result: dict[str, Any], key: str, digits: int) -> str:
     return f" ({number(low_high[0], digits)}-{number(low_high[1], digits)})" if low_high else ""
 
 
+def percent_spread(result: dict[str, Any], key: str) -> str:
+    """`` (min-max)`` of a share over the judges, in percent, or nothing."""
+    low_high = result.get("spread", {}).get(key)
+    return f" ({low_high[0]:.2%}-{low_high[1]:.2%})" if low_high else ""
+
+
 def table(results: list[dict[str, Any]]) -> str:
     """The summary: one row a recipe; judged figures are the ensemble's mean (min-max)."""
     lines = [
@@ -226,7 +232,7 @@ def table(results: list[dict[str, Any]]) -> str:
     if conditional:
         lines += ["", "| conditional recipe | accuracy (asked class) | intra-class Fréchet distance |", "|---|---:|---:|"]
         lines += [
-            f"| {r['recipe']} | {r['conditional_accuracy']:.2%}{spread(r, 'conditional_accuracy', 4)} | "
+            f"| {r['recipe']} | {r['conditional_accuracy']:.2%}{percent_spread(r, 'conditional_accuracy')} | "
             f"{r['intra_class_frechet_distance']:.2f}{spread(r, 'intra_class_frechet_distance', 2)} |"
             for r in conditional
         ]
