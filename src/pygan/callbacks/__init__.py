@@ -13,6 +13,7 @@ from pygan.callbacks.ema import EMA
 from pygan.callbacks.evaluation import Evaluation
 from pygan.callbacks.label_smoothing import LabelSmoothing
 from pygan.callbacks.loss_plot import LossPlot
+from pygan.callbacks.lr_decay import LinearDecay
 from pygan.callbacks.progress_bar import ProgressBar
 from pygan.callbacks.sample_grid import SampleGrid, write_gif
 from pygan.callbacks.tensorboard import TensorBoardLogger
@@ -24,6 +25,7 @@ __all__ = [
     "EMA",
     "Evaluation",
     "LabelSmoothing",
+    "LinearDecay",
     "LossPlot",
     "ModelCheckpoint",
     "ProgressBar",
