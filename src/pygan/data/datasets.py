@@ -38,6 +38,7 @@ __all__ = [
 ]
 
 PathLike = str | os.PathLike[str]
+"""A file or directory path: a string or an ``os.PathLike`` such as ``pathlib.Path``."""
 
 FASHION_MNIST_DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
 """Where the Debian package ``dataset-fashion-mnist`` installs the gzipped IDX files."""
