@@ -127,6 +127,24 @@ def test_the_registry_checks_can_fail() -> None:
     assert dataset_table_problems(installation, built_in(DATASETS)) == ["dataset 'csv' missing from the table"]
 
 
+REGISTRIES = (GENERATORS, DISCRIMINATORS, LOSSES, TERMS, CALLBACKS, DATASETS)
+
+
+def group_problems(text: str) -> list[str]:
+    return [f"entry-point group {r.group!r} missing" for r in REGISTRIES if f"`{r.group}`" not in text]
+
+
+def test_every_entry_point_group_is_in_the_plugin_guide_and_concepts() -> None:
+    for page in ("docs/guides/plugins.md", "docs/concepts.md"):
+        assert not group_problems(read(page)), page
+
+
+def test_the_group_check_can_fail() -> None:
+    assert group_problems(read("docs/guides/plugins.md").replace("`pygan.terms`", "terms")) == [
+        "entry-point group 'pygan.terms' missing"
+    ]
+
+
 # ----------------------------------------------------------------------------- commands
 def cli_commands() -> set[str]:
     parser = build_parser()
