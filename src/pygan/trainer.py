@@ -109,6 +109,14 @@ class Trainer:
             checkpoint callback writes a resumable checkpoint) and raise
             ``KeyboardInterrupt``. A second Ctrl-C interrupts at once.
 
+    A callback reads any attribute below through the ``trainer`` its hooks get. It may change
+    only three things while ``fit`` runs: lower :attr:`max_epochs` (the run then ends
+    normally after that epoch), set :attr:`should_stop` (it stops after the current step),
+    and the optimizers' learning rates in their ``param_groups`` (as
+    :class:`~pygan.callbacks.LinearDecay` does). Everything else is for reading: the
+    counters belong to :attr:`state`, and the settings were checked when the Trainer was
+    built.
+
     Attributes:
         generator: The generator being trained (on :attr:`device`).
         discriminator: The discriminator being trained.
@@ -137,8 +145,20 @@ class Trainer:
         at_step_boundary: Whether no step is half done (read only; false while a step
             runs, e.g. when an error interrupts it).
         resumed_from: The checkpoint ``fit`` resumed from, or ``None`` (read only).
+        shuffle_rng: The random generator of the data order (read only; checkpoints hold
+            its state).
         rank: This process's rank under ``torchrun`` (0 otherwise).
         world_size: The number of training processes (1 without ``torchrun``).
+        d_steps: Discriminator updates per step, as given.
+        g_lr: The generator's learning rate as given (the default optimizer's).
+        d_lr: The discriminator's learning rate as given.
+        betas: Adam's betas of the default optimizers.
+        seed: The seed, or ``None``.
+        precision: The :data:`Precision`: ``"32"``, ``"bf16"`` or ``"16"``.
+        compile: Whether the networks are compiled with ``torch.compile``.
+        skip_nonfinite_steps: How many non-finite steps are skipped before the run stops.
+        log_every_n_steps: How often step figures are moved to the host and checked.
+        handle_sigint: Whether the first Ctrl-C finishes the step and saves.
 
     Example:
         >>> from pygan import MLPGenerator, MLPDiscriminator

@@ -43,6 +43,18 @@ class ModelCheckpoint(Callback):
         dirpath: Directory for the checkpoint files (created on fit start).
         every_n_epochs: Save after every this many epochs (and always after the last).
         keep_last: How many ``epoch-*.ckpt`` files to keep (0 keeps only ``last.ckpt``).
+        background: Write each file in a background thread from a copy of the state taken
+            at the epoch's end, so training goes on while it is written (the next save, the
+            end of ``fit`` and an error wait for it, and a failed write is raised then).
+            ``False`` writes before the epoch's hooks return.
+        monitor: The name of an epoch figure (a key of the epoch logs, such as
+            ``"frechet_distance"`` from an :class:`~pygan.callbacks.Evaluation` listed
+            before this callback) to keep ``best.ckpt`` by: every epoch whose finite value
+            beats the best so far is saved and ``best.ckpt`` points at it. ``None`` (the
+            default) writes no ``best.ckpt``. A figure no epoch logs is a warning at the end
+            of ``fit``.
+        mode: ``"min"`` (the default) when a lower ``monitor`` value is better, ``"max"``
+            when a higher one is.
 
     Example:
         >>> import tempfile

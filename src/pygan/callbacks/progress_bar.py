@@ -46,7 +46,9 @@ class _Bar:
 class ProgressBar(Callback):
     """Show a progress bar per epoch on stderr with ``d_loss``, ``g_loss``, each loss term's
     figures, ``D(x)`` and ``D(G(z))``: their means since the last refresh while the epoch
-    runs, the epoch's means when it ends (each epoch's bar stays on screen).
+    runs, the epoch's means when it ends (each epoch's bar stays on screen). ``D(x)`` and
+    ``D(G(z))`` are the figures ``d_real`` and ``d_fake``, the mean ``sigmoid`` of the
+    discriminator's logits: meaningless for a Wasserstein critic (read ``d_loss`` there).
 
     Each bar also shows where the run is: ``Epoch 3/100 (run: 12:04 left)``, the time the
     whole run has left at the pace of its steps so far in this ``fit``. With a

@@ -16,6 +16,7 @@ from pygan.callbacks import SampleGrid
 from pygan.checkpoint import CheckpointError, load_checkpoint
 from pygan.cli._common import EXIT_INTERRUPTED, EXIT_OK, UsageError, fill, note
 from pygan.config import ConfigError, Run, RunConfig, load_config, read_toml
+from pygan.registry import CALLBACKS
 
 
 def add_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
@@ -55,6 +56,17 @@ def add_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
     train.set_defaults(handler=_train)
 
 
+def _callback_names(run: Run, config: RunConfig) -> str:
+    """The run's callbacks by registry name, those the config does not list marked as added."""
+    names = {CALLBACKS.get(name): name for name in CALLBACKS.names()}
+    listed = {c.name for c in config.callbacks}
+    shown = []
+    for callback in run.trainer.callbacks:
+        name = names.get(type(callback), type(callback).__name__)
+        shown.append(name if name in listed else f"{name} (added)")
+    return ", ".join(shown) or "none"
+
+
 def _train(args: argparse.Namespace) -> int:
     config_path = Path(args.config)
     run_dir = Path(args.out) if args.out else Path("runs") / config_path.stem
@@ -67,6 +79,7 @@ def _train(args: argparse.Namespace) -> int:
     if args.dry_run:
         print(config.to_toml(), end="")
         note(f"the config is valid; {len(run.data)} images; the run would write into {run_dir}")
+        note(f"callbacks, in the order they would run: {_callback_names(run, config)}")
         return EXIT_OK
     if saved.exists() and not args.resume and writes:
         raise UsageError(

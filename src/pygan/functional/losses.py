@@ -26,6 +26,7 @@ __all__ = [
 ]
 
 Target = float | torch.Tensor
+"""A real or fake target: one float for the whole batch, or a tensor of one per sample."""
 
 
 def _target_like(target: Target, logits: torch.Tensor) -> torch.Tensor:

@@ -14,6 +14,8 @@ from pygan.terms.base import LossTerm
 __all__ = ["GANLoss", "Target"]
 
 Target = float | torch.Tensor
+"""A real or fake target: one float for the whole batch, or a tensor of one per sample
+(how :class:`~pygan.callbacks.LabelSmoothing` passes noisy targets)."""
 
 
 class GANLoss(metaclass=RecordsInitArgs):

@@ -26,6 +26,7 @@ __all__ = [
 ]
 
 Statistics = tuple[torch.Tensor, torch.Tensor]
+"""Feature statistics as ``(mean, covariance)``: the mean ``(d,)`` and covariance ``(d, d)``."""
 
 
 def conditional_accuracy(

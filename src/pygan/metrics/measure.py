@@ -45,6 +45,7 @@ __all__ = [
 ]
 
 Statistics = tuple[torch.Tensor, torch.Tensor]
+"""Feature statistics as ``(mean, covariance)``: the mean ``(d,)`` and covariance ``(d, d)``."""
 
 
 @dataclass(frozen=True)

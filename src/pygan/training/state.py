@@ -14,7 +14,9 @@ __all__ = ["History", "TrainingState", "global_rng_states", "set_global_rng_stat
 
 class History(Sequence[dict[str, float]]):
     """One dict of figures per epoch: at least ``epoch``, ``d_loss``, ``g_loss``, ``d_real``
-    and ``d_fake`` (the mean probability D gives real and generated images).
+    and ``d_fake`` (the mean of ``sigmoid(logit)`` over real and generated images: the
+    probability D gives them of being real for the log-loss GANs; meaningless for a
+    Wasserstein critic, whose scores are not log-odds).
 
     Example:
         >>> h = History([{"epoch": 1, "g_loss": 0.9}, {"epoch": 2, "g_loss": 0.7}])
