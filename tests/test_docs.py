@@ -8,6 +8,9 @@
   ``<!-- no-run -->`` is skipped. To keep them fast, ``Trainer.fit`` trains on one step's worth
   of the data (data of at most 64 images is left whole) for at most three epochs, and a data file read twice is parsed once: the code
   runs as written, on less data.
+- The default recipe's headline figures live in one file, ``docs/_snippets/headline.md``: the
+  pages include it, and README.md's copy between its headline markers is the same text.
+  README.md's example is the home page's, which runs.
 - ``mkdocs build --strict`` passes (broken links, unresolved references, missing snippet files
   fail it) and the site's ``objects.inv`` lists every public name.
 """
@@ -263,6 +266,42 @@ def _missing_extra(error: BaseException | None) -> str | None:
                     return name
         error = error.__cause__
     return None
+
+
+# --------------------------------------------------------------------------- one copy of each figure
+HEADLINE = DOCS / "_snippets" / "headline.md"
+README = ROOT / "README.md"
+
+
+def _readme_headline(text: str) -> str:
+    """The text between README.md's ``<!-- headline:start ... -->`` and ``<!-- headline:end -->``."""
+    match = re.search(r"<!-- headline:start[^\n]*-->\n(.*?)<!-- headline:end -->", text, re.S)
+    assert match, "README.md has lost its <!-- headline:start ... --> ... <!-- headline:end --> markers"
+    return match[1].strip("\n")
+
+
+def test_readme_headline_is_the_snippet() -> None:
+    """The docs pages include docs/_snippets/headline.md; GitHub cannot, so README.md holds a copy."""
+    snippet = HEADLINE.read_text(encoding="utf-8").strip("\n")
+    assert _readme_headline(README.read_text(encoding="utf-8")) == snippet, (
+        "README.md's headline block differs from docs/_snippets/headline.md: edit the snippet, "
+        "then run `python docs/_snippets/sync_readme.py`"
+    )
+
+
+def test_pages_include_the_headline_rather_than_copy_it() -> None:
+    include = '--8<-- "docs/_snippets/headline.md"'
+    pages = ("index.md", "quickstart.md", "recipes.md", "results.md")
+    missing = [page for page in pages if include not in (DOCS / page).read_text(encoding="utf-8")]
+    assert not missing, f"These pages no longer include the headline snippet: {missing}"
+
+
+def test_readme_example_is_the_home_pages_which_runs() -> None:
+    """README.md's example runs as the home page's first code block (test_docs_code_blocks_run)."""
+    readme = [code for _, lang, code in code_blocks(README.read_text(encoding="utf-8")) if lang == "python"]
+    home = [code for _, lang, code in code_blocks((DOCS / "index.md").read_text(encoding="utf-8")) if lang == "python"]
+    assert readme and home and readme[0] == home[0], "README.md's python example must be docs/index.md's first"
+    assert len([line for line in readme[0].splitlines() if line.strip()]) <= 10, "a GAN in ten lines"
 
 
 # --------------------------------------------------------------------------- the site
