@@ -71,14 +71,14 @@ class Recipe:
     eval_n: int = 5000  # ...each on this many generated digits
     plot_every: int = 10  # epochs between redraws of losses.png (~50 ms each), and at the end
     grid_every: int = 10  # epochs between sample grids (and the last epoch's)
-    epochs: int = 300  # ~7.5 minutes on 2 CPU cores with bfloat16 instructions
+    epochs: int = 300  # fixed: every machine trains the same run (docs/results.md: how long)
     seed: int = 0
 
 
 RECIPE = Recipe()
 # --infogan: the discriminator gets a code head, and the generator learns to make each code
 # category recognizable to it: its digits score higher and have a higher Parzen log-likelihood,
-# but a Fréchet distance further from real digits (docs/results.md).
+# but a Fréchet distance further from real digits (docs/experiment-log.md).
 INFOGAN = replace(RECIPE, info_weight=0.1)
 
 
