@@ -261,7 +261,7 @@ def judge_table(results: list[dict[str, Any]], key: str, title: str) -> str:
 def tables(results: list[dict[str, Any]]) -> str:
     """The summary table, then one table per judged figure."""
     titles = {"modes": "modes", "kl_uniform": "KL to uniform", "classifier_score": "classifier score",
-              "frechet_distance": "Fréchet distance (5,000 generated digits against the MNIST test set)"}
+              "frechet_distance": "Fréchet distance (5,000 generated images against the test split of the recipe's dataset)"}
     return "\n\n".join([table(results), *(judge_table(results, key, f"By judge: {title}") for key, title in titles.items())])
 
 
