@@ -62,6 +62,8 @@ class Judge(nn.Module, metaclass=abc.ABCMeta):
     """
 
     kind: ClassVar[str]
+    own_arguments: ClassVar[tuple[str, ...]] = ()
+    """The subclass's constructor arguments beyond the shared ones, kept as attributes."""
 
     def __init__(
         self, num_classes: int = 10, input_shape: Sequence[int] = (1, 28, 28), feature_dim: int = 128
@@ -86,9 +88,15 @@ class Judge(nn.Module, metaclass=abc.ABCMeta):
         """Return the module from images ``(n, *input_shape)`` to features ``(n, feature_dim)``."""
 
     @property
-    @abc.abstractmethod
     def architecture(self) -> dict[str, Any]:
         """The constructor arguments, as plain values (stored in the cache file)."""
+        own = {name: getattr(self, name) for name in self.own_arguments}
+        return {
+            "num_classes": self.num_classes,
+            "input_shape": list(self.input_shape),
+            **own,
+            "feature_dim": self.feature_dim,
+        }
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Map images ``(n, *input_shape)`` in [-1, 1] to class logits ``(n, num_classes)``."""
@@ -178,6 +186,7 @@ class CNNJudge(Judge):
     """
 
     kind = "cnn"
+    own_arguments = ("width",)
 
     def __init__(
         self,
@@ -215,16 +224,6 @@ class CNNJudge(Judge):
             nn.ReLU(),
         )
 
-    @property
-    def architecture(self) -> dict[str, Any]:
-        """The constructor arguments, as plain values (stored in the cache file)."""
-        return {
-            "num_classes": self.num_classes,
-            "input_shape": list(self.input_shape),
-            "width": self.width,
-            "feature_dim": self.feature_dim,
-        }
-
 
 class MLPJudge(Judge):
     """Two fully connected ReLU layers on the flattened pixels: ``hidden`` units, then
@@ -246,6 +245,7 @@ class MLPJudge(Judge):
     """
 
     kind = "mlp"
+    own_arguments = ("hidden",)
 
     def __init__(
         self,
@@ -267,16 +267,6 @@ class MLPJudge(Judge):
             nn.Linear(self.hidden, self.feature_dim),
             nn.ReLU(),
         )
-
-    @property
-    def architecture(self) -> dict[str, Any]:
-        """The constructor arguments, as plain values (stored in the cache file)."""
-        return {
-            "num_classes": self.num_classes,
-            "input_shape": list(self.input_shape),
-            "hidden": self.hidden,
-            "feature_dim": self.feature_dim,
-        }
 
 
 JUDGE_ARCHITECTURES: dict[str, type[Judge]] = {cls.kind: cls for cls in (CNNJudge, MLPJudge)}
