@@ -120,6 +120,8 @@ BAD_INPUTS: list[tuple[str, Callable[[Context], Any], str]] = [
     ("mlp-dropout-string", lambda c: MLPGenerator(dropout="0.1"), r"dropout to be a number in \[0, 1\), got '0.1'"),
     ("mlp-activation", lambda c: MLPGenerator(activation="relu6"), "activation to be one of 'relu'"),
     ("mlp-norm", lambda c: MLPDiscriminator(norm="group"), "norm to be one of 'none', 'batch'"),
+    ("mlp-minibatch-std-negative", lambda c: MLPDiscriminator(minibatch_std=-1), "minibatch_std"),
+    ("mlp-minibatch-std-float", lambda c: MLPDiscriminator(minibatch_std=2.5), "minibatch_std"),
     ("mlp-input-shape-string", lambda c: MLPDiscriminator(input_shape="1x28x28"), "input_shape to be a non-empty sequence"),
     ("dcgan-not-square", lambda c: DCGANGenerator(output_shape=(1, 28, 30)), "square"),
     ("dcgan-side", lambda c: DCGANGenerator(output_shape=(1, 36, 36)), "base <= 8"),

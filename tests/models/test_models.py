@@ -7,6 +7,7 @@ import torch
 
 import pygan
 from pygan import DISCRIMINATORS, GENERATORS, Discriminator, Generator
+from pygan.models import MinibatchStd
 from pygan.models._layers import Dropout
 from pygan.models.dcgan import dcgan_base_size
 
@@ -67,6 +68,50 @@ def test_discriminator_reports_batch_statistics() -> None:
     assert pygan.DCGANDiscriminator((1, 28, 28), base_channels=4).has_batch_statistics
     assert not pygan.DCGANDiscriminator((1, 28, 28), base_channels=4, norm="layer").has_batch_statistics
     assert not pygan.MLPDiscriminator().has_batch_statistics
+    assert pygan.MLPDiscriminator(minibatch_std=4).has_batch_statistics
+
+
+def test_minibatch_std_reads_each_sample_s_group_and_no_other() -> None:
+    layer = MinibatchStd(group=2)
+    x = torch.randn(6, 5)  # groups {0, 3}, {1, 4}, {2, 5}
+    stat = layer(x)[:, -1]
+    assert torch.allclose(stat[0], x[[0, 3]].std(dim=0, unbiased=False).mean())
+    assert torch.equal(stat[:3], stat[3:])
+    changed = x.clone()
+    changed[4] += 1.0  # in sample 1's group only
+    moved = layer(changed)[:, -1] != stat
+    assert moved.tolist() == [False, True, False, False, True, False]
+
+
+@pytest.mark.parametrize(("n", "group"), [(6, 4), (1, 4), (5, 4)])
+def test_minibatch_std_groups_a_batch_it_does_not_divide(n: int, group: int) -> None:
+    out = MinibatchStd(group)(torch.randn(n, 3))  # 6 by 3, 1 alone, 5 by 1 (std 0)
+    assert out.shape == (n, 4) and torch.isfinite(out).all()
+    if n in (1, 5):
+        assert (out[:, -1] == 0).all()
+
+
+@pytest.mark.parametrize("extra", [{}, {"heads": {"code": 3}}, {"num_classes": 3}, {"num_classes": 3, "conditioning": "concat"}])
+def test_mlp_discriminator_with_minibatch_std(extra: dict) -> None:
+    torch.manual_seed(0)
+    d = pygan.MLPDiscriminator((1, 4, 4), hidden=(8,), minibatch_std=2, **extra)
+    labels = torch.tensor([0, 1, 2, 0]) if extra.get("num_classes") else None
+    x = torch.randn(4, 1, 4, 4)
+    logits, heads = d(x, labels, heads=True)
+    assert logits.shape == (4,) and {k: v.shape for k, v in heads.items()} == {k: (4, v) for k, v in extra.get("heads", {}).items()}
+    assert d.net[-1].in_features == 9  # the 8 hidden units and the statistic
+    alone = d(x[:2], labels[:2] if labels is not None else None, heads=True)[0]
+    assert not torch.allclose(alone, logits[:2])  # the other samples of the batch matter
+
+
+def test_a_trainer_sends_real_and_generated_images_through_minibatch_std_apart() -> None:
+    seen: list[torch.Tensor] = []
+    torch.manual_seed(0)
+    g = pygan.MLPGenerator(latent_dim=4, output_shape=(1, 4, 4), hidden=(8,))
+    d = pygan.MLPDiscriminator((1, 4, 4), hidden=(8,), minibatch_std=4)
+    d.net[-2].register_forward_hook(lambda module, args, out: seen.append(args[0].detach()))
+    pygan.Trainer(g, d, device="cpu").fit(torch.rand(8, 1, 4, 4), epochs=1, batch_size=8)
+    assert [len(batch) for batch in seen] == [8, 8, 8]  # D's update: real, then fake; G's: fake
 
 
 # Bad model arguments, with their messages: tests/test_bad_inputs.py

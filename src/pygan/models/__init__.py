@@ -1,5 +1,7 @@
-"""Generator and discriminator interfaces and the built-in models (``mlp``, ``dcgan``)."""
+"""Generator and discriminator interfaces, the built-in models (``mlp``, ``dcgan``) and a layer
+for your own discriminators (:class:`MinibatchStd`)."""
 
+from pygan.models._layers import MinibatchStd
 from pygan.models.base import Discriminator, Generator
 from pygan.models.dcgan import DCGANDiscriminator, DCGANGenerator
 from pygan.models.mlp import MLPDiscriminator, MLPGenerator
@@ -11,4 +13,5 @@ __all__ = [
     "Generator",
     "MLPDiscriminator",
     "MLPGenerator",
+    "MinibatchStd",
 ]

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["ACTIVATIONS", "NORMS", "Dropout", "make_activation", "check_choice"]
+__all__ = ["ACTIVATIONS", "NORMS", "Dropout", "MinibatchStd", "make_activation", "check_choice"]
 
 ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
     "relu": lambda: nn.ReLU(inplace=True),
@@ -73,3 +73,41 @@ def _keep_mask(shape: torch.Size, p: float) -> torch.Tensor:
     words = torch.empty((n + 3) // 4, dtype=torch.int64).random_()
     bits = words.view(torch.int16)[:n].view(shape) & 0x7FFF
     return bits >= round(p * 32768)
+
+
+class MinibatchStd(nn.Module):
+    """The minibatch standard deviation of ProGAN (Karras et al. 2018), for flat features:
+    appends to each sample one feature, the standard deviation of every feature over the
+    sample's group of ``group`` samples, averaged over the features.
+
+    A discriminator that has it sees how varied a batch is, so a generator that makes too
+    little variety is told apart. Sample ``i`` of a batch of ``n`` is in group ``i % (n / g)``,
+    where ``g`` is the largest divisor of ``n`` up to ``group``. It mixes the samples of a batch
+    (``mixes_batch``): real and generated images must then go through the discriminator in
+    separate passes, which the Trainer does (:attr:`pygan.Discriminator.has_batch_statistics`).
+
+    Example:
+        >>> layer = MinibatchStd(group=2)
+        >>> x = torch.tensor([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])
+        >>> layer(x)  # groups {0, 2} and {1, 3}: standard deviation 1 in each
+        tensor([[0., 0., 1.],
+                [1., 1., 1.],
+                [2., 2., 1.],
+                [3., 3., 1.]])
+    """
+
+    mixes_batch = True
+    """The output of a sample depends on the other samples of its batch."""
+
+    def __init__(self, group: int = 4) -> None:
+        super().__init__()
+        self.group = group
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Map ``(n, features)`` to ``(n, features + 1)``."""
+        n = x.shape[0]
+        g = min(self.group, n)
+        while n % g:
+            g -= 1
+        std = x.float().view(g, n // g, -1).std(dim=0, unbiased=False).mean(dim=1)
+        return torch.cat([x, std.repeat(g).to(x.dtype).unsqueeze(1)], dim=1)

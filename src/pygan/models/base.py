@@ -233,9 +233,12 @@ class Discriminator(nn.Module, metaclass=RecordsInitArgs):
 
     @property
     def has_batch_statistics(self) -> bool:
-        """Whether any layer mixes samples of a batch (batch norm): then real and generated
-        images must go through separately rather than as one concatenated batch."""
-        return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in self.modules())
+        """Whether any layer mixes samples of a batch (batch norm, or a layer whose
+        ``mixes_batch`` is true, such as the minibatch standard deviation): then real and
+        generated images must go through separately rather than as one concatenated batch."""
+        return any(
+            isinstance(m, nn.modules.batchnorm._BatchNorm) or getattr(m, "mixes_batch", False) for m in self.modules()
+        )
 
     @abc.abstractmethod
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:

@@ -16,7 +16,7 @@ from torch.nn.utils.parametrizations import spectral_norm
 
 from pygan._validation import check_fraction, check_int, check_widths
 from pygan.models._conditioning import HeadsAndLabels, check_conditioning, require_labels
-from pygan.models._layers import NORMS, Dropout, check_choice, make_activation
+from pygan.models._layers import NORMS, Dropout, MinibatchStd, check_choice, make_activation
 from pygan.models.base import Discriminator, Generator
 from pygan.registry import DISCRIMINATORS, GENERATORS
 
@@ -169,6 +169,11 @@ class MLPDiscriminator(HeadsAndLabels, Discriminator):
             2018: the inner product of a learned class embedding with the last hidden layer
             is added to the logit) or ``"concat"`` (a learned embedding of the label, of
             ``num_classes`` entries, joined to the flattened image).
+        minibatch_std: The group size of ProGAN's minibatch standard deviation, a feature
+            joined to the last hidden layer that tells the discriminator how varied the
+            images of a group are (:class:`~pygan.models.MinibatchStd`); 0 (the default):
+            none. With it, real and generated images go through in separate passes, which
+            costs time (about 1.2x a training step of the Fashion-MNIST recipe's networks).
 
     Example:
         >>> d = MLPDiscriminator(hidden=(1024, 512), dropout=0.3)
@@ -181,6 +186,8 @@ class MLPDiscriminator(HeadsAndLabels, Discriminator):
         >>> conditional = MLPDiscriminator(hidden=(64,), num_classes=10)
         >>> conditional(torch.randn(4, 1, 28, 28), torch.tensor([0, 1, 2, 3])).shape
         torch.Size([4])
+        >>> MLPDiscriminator(hidden=(64,), minibatch_std=4).has_batch_statistics
+        True
     """
 
     def __init__(
@@ -193,23 +200,27 @@ class MLPDiscriminator(HeadsAndLabels, Discriminator):
         heads: Mapping[str, int] | None = None,
         num_classes: int = 0,
         conditioning: str = "projection",
+        minibatch_std: int = 0,
     ) -> None:
         super().__init__(input_shape=input_shape, num_classes=num_classes)
         widths = check_widths("hidden", hidden)
         dropout = check_fraction("dropout", dropout)
         check_choice("norm", norm, NORMS)
         self.conditioning = check_conditioning(conditioning)
+        group = check_int("minibatch_std", minibatch_std, minimum=0)
         concat = self.num_classes if self.conditioning == "concat" else 0
         in_features = int(torch.tensor(self.input_shape).prod())
         sizes = (in_features + concat, *widths)
-        last = nn.Linear(sizes[-1], 1)
+        features = sizes[-1] + (1 if group else 0)
+        last = nn.Linear(features, 1)
         if norm == "spectral":
             last = spectral_norm(last)
-        self.net = nn.Sequential(nn.Flatten(), *_mlp(sizes, activation, dropout, norm), last)
+        statistic = [MinibatchStd(group)] if group else []
+        self.net = nn.Sequential(nn.Flatten(), *_mlp(sizes, activation, dropout, norm), *statistic, last)
         self.heads = nn.ModuleDict(
-            {name: nn.Linear(sizes[-1], size) for name, size in check_heads(heads).items()}
+            {name: nn.Linear(features, size) for name, size in check_heads(heads).items()}
         )
-        self.embedding = nn.Embedding(self.num_classes, concat or sizes[-1]) if self.num_classes else None
+        self.embedding = nn.Embedding(self.num_classes, concat or features) if self.num_classes else None
 
     def forward(
         self, x: torch.Tensor, labels: torch.Tensor | None = None, *, heads: bool = False
