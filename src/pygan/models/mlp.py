@@ -173,7 +173,7 @@ class MLPDiscriminator(HeadsAndLabels, Discriminator):
             joined to the last hidden layer that tells the discriminator how varied the
             images of a group are (:class:`~pygan.models.MinibatchStd`); 0 (the default):
             none. With it, real and generated images go through in separate passes, which
-            costs time (about 1.2x a training step of the Fashion-MNIST recipe's networks).
+            costs time (1.2x a training step of the Fashion-MNIST recipe's networks on 2 threads).
 
     Example:
         >>> d = MLPDiscriminator(hidden=(1024, 512), dropout=0.3)
