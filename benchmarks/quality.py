@@ -122,9 +122,12 @@ def judge(
     test set."""
     test, train_images = real_data(data, args)
     judge_data = "fashion_mnist" if data == "fashion_mnist" else "mnist_5k"
-    same_size = evaluate_generator(generator, n=5000, real=test, reference=train_images, judges=judges, data=judge_data)
+    same_size = evaluate_generator(
+        generator, n=5000, real=test, reference=train_images, judges=judges, data=judge_data,
+        bootstrap=200 if args.draws == 1 else 0,  # over several draws, their range is the interval
+    )
     if args.draws > 1:
-        same_size.update(frechet_over_draws(generator, test, judges, judge_data, args.draws))
+        same_size.update(frechet_over_draws(generator, same_size, test, judges, judge_data, args.draws))
     full = evaluate_generator(
         generator, n=10000, real=test, parzen_test=test if parzen else None, judges=judges, bootstrap=0, data=judge_data
     )
@@ -153,15 +156,16 @@ def judge(
 
 
 def frechet_over_draws(
-    generator: pygan.Generator, test: Any, judges: list[str], judge_data: str, draws: int
+    generator: pygan.Generator, first: dict[str, Any], test: Any, judges: list[str], judge_data: str, draws: int
 ) -> dict[str, Any]:
     """The Fréchet distance of 5,000 images against ``test`` averaged over ``draws`` draws of
-    latent vectors (seeds 0 to ``draws - 1``): each judge's mean (``frechet_distance/NAME``),
-    the judges' mean and spread, the lowest and highest draw of the judges' mean as the
-    interval, and each draw's figures (``frechet_draws``)."""
-    figures = [
+    latent vectors (seeds 0 to ``draws - 1``; ``first``: the figures of seed 0, already
+    measured): each judge's mean (``frechet_distance/NAME``), the judges' mean and spread, the
+    lowest and highest draw of the judges' mean as the interval, and each draw's figures
+    (``frechet_draws``)."""
+    figures = [first] + [
         evaluate_generator(generator, n=5000, real=test, judges=judges, data=judge_data, bootstrap=0, seed=seed)
-        for seed in range(draws)
+        for seed in range(1, draws)
     ]
     per_draw = [[f[f"frechet_distance/{name}"] if len(judges) > 1 else f["frechet_distance"] for name in judges] for f in figures]
     per_judge = {name: sum(draw[i] for draw in per_draw) / draws for i, name in enumerate(judges)}

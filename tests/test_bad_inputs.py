@@ -44,6 +44,7 @@ from pygan.callbacks.base import HOOKS
 from pygan.data import csv, fashion_mnist, image_folder, mnist, split_dataset
 from pygan.export import export_generator
 from pygan.metrics import CNNJudge, MLPJudge
+from pygan.models import MinibatchStd
 
 SHAPE = (1, 8, 8)
 
@@ -122,6 +123,7 @@ BAD_INPUTS: list[tuple[str, Callable[[Context], Any], str]] = [
     ("mlp-norm", lambda c: MLPDiscriminator(norm="group"), "norm to be one of 'none', 'batch'"),
     ("mlp-minibatch-std-negative", lambda c: MLPDiscriminator(minibatch_std=-1), "minibatch_std"),
     ("mlp-minibatch-std-float", lambda c: MLPDiscriminator(minibatch_std=2.5), "minibatch_std"),
+    ("minibatch-std-group-zero", lambda c: MinibatchStd(group=0), "group to be an integer >= 1, got 0"),
     ("mlp-input-shape-string", lambda c: MLPDiscriminator(input_shape="1x28x28"), "input_shape to be a non-empty sequence"),
     ("dcgan-not-square", lambda c: DCGANGenerator(output_shape=(1, 28, 30)), "square"),
     ("dcgan-side", lambda c: DCGANGenerator(output_shape=(1, 36, 36)), "base <= 8"),

@@ -8,6 +8,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from pygan._validation import check_int
+
 __all__ = ["ACTIVATIONS", "NORMS", "Dropout", "MinibatchStd", "make_activation", "check_choice"]
 
 ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
@@ -101,7 +103,7 @@ class MinibatchStd(nn.Module):
 
     def __init__(self, group: int = 4) -> None:
         super().__init__()
-        self.group = group
+        self.group = check_int("group", group)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Map ``(n, features)`` to ``(n, features + 1)``."""
