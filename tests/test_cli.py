@@ -240,6 +240,11 @@ def test_evaluate_takes_judges_and_their_data_and_shows_each_judge(
     ]
     assert out.splitlines()[3].startswith("class_histogram   0.5000 0.5000") and "0.4000" not in out
     assert run(capsys, "evaluate", last)[0] == 0 and calls[1]["judges"] is None and calls[1]["data"] is None
+    assert calls[1]["draws"] == 1
+    code, out, err = run(capsys, "evaluate", last, "--draws", 6)
+    assert code == 0 and calls[2]["draws"] == 6
+    code, _, err = run(capsys, "evaluate", last, "--draws", 0)
+    assert code == 2 and "--draws" in err
     code, _, err = run(capsys, "evaluate", last, "--judges", "cnn")
     assert code == 2 and "such as 'cnn-0'" in err
     code, _, err = run(capsys, "evaluate", last, "--reference-data", "fashion")

@@ -124,6 +124,36 @@ def test_evaluate_generator_with_judges_at_hand(
         evaluate_generator(TemplateGenerator(), n=10, real=make_digits(20), judges=pair, classifier=classifier)
 
 
+@pytest.mark.parametrize("names", [["cnn", "mlp"], ["cnn"]])
+def test_draws_average_the_distance_over_draws_of_latent_vectors(
+    pair: dict[str, Judge], make_digits: Callable[..., ImageDataset], names: list[str]
+) -> None:
+    judges = {name: pair[name] for name in names}
+    real = make_digits(200, seed=2)
+    figures = evaluate_generator(TemplateGenerator(), n=100, real=real, judges=judges, seed=4, draws=3)
+    json.dumps(figures)
+    each = [evaluate_generator(TemplateGenerator(), n=100, real=real, judges=judges, bootstrap=0, seed=s) for s in (4, 5, 6)]
+    key = "frechet_distance/{}" if len(names) > 1 else "frechet_distance"
+    per_judge = {name: [draw[key.format(name)] for draw in each] for name in names}
+    assert len({tuple(v) for v in per_judge.values()}) == len(names) and len(set(per_judge[names[0]])) == 3
+    means = [sum(per_judge[n][i] for n in names) / len(names) for i in range(3)]
+    assert figures["draws"] == 3
+    assert figures["frechet_distance_draws"] == pytest.approx(means)
+    assert figures["frechet_distance"] == pytest.approx(sum(means) / 3)
+    assert (figures["frechet_distance_low"], figures["frechet_distance_high"]) == pytest.approx((min(means), max(means)))
+    if len(names) > 1:
+        for name in names:
+            assert figures[f"frechet_distance_draws/{name}"] == per_judge[name]
+            assert figures[f"frechet_distance/{name}"] == pytest.approx(sum(per_judge[name]) / 3)
+            assert figures[f"frechet_distance_high/{name}"] == max(per_judge[name])
+        mean_of = [sum(per_judge[n]) / 3 for n in names]
+        assert (figures["frechet_distance_min"], figures["frechet_distance_max"]) == pytest.approx((min(mean_of), max(mean_of)))
+    for other in ("modes", "classifier_score", "conditional_accuracy"):  # the first draw's
+        assert figures[other] == each[0][other]
+    with pytest.raises(ValueError, match="draws to be an integer >= 1, got 0"):
+        evaluate_generator(TemplateGenerator(), n=10, real=real, judges=judges, draws=0)
+
+
 def write_csv(path: Path, data: ImageDataset) -> None:
     rows = [",".join(map(str, [int(y), *x.flatten().tolist()])) for x, y in zip(data.images, data.labels)]
     path.write_text("\n".join(rows) + "\n")

@@ -9,8 +9,9 @@ blind spot. The metrics are plain functions of the judges' features and predicti
 :func:`classifier_score`, :func:`mode_coverage`, for conditional generators
 :func:`conditional_accuracy` and :func:`intra_class_frechet_distance`, and the judge-free
 Parzen-window log-likelihood over pixels (:func:`parzen_window`).
-:func:`evaluate_generator` computes them all; the ``evaluation`` callback logs the cheap ones
-during training.
+:func:`evaluate_generator` computes them all (``draws=6`` averages the Fréchet distance over
+six draws of latent vectors, :func:`frechet_over_draws`); the ``evaluation`` callback logs
+the cheap ones during training.
 """
 
 from pygan.metrics.classifier import (
@@ -31,7 +32,13 @@ from pygan.metrics.conditional import (
     intra_class_frechet_distance_from_statistics,
 )
 from pygan.metrics.coverage import ModeCoverage, mode_coverage
-from pygan.metrics.evaluate import balanced_labels, choose_judges, evaluate_generator, sample_images
+from pygan.metrics.evaluate import (
+    balanced_labels,
+    choose_judges,
+    evaluate_generator,
+    frechet_over_draws,
+    sample_images,
+)
 from pygan.metrics.frechet import (
     bootstrap_frechet_distances,
     frechet_distance,
@@ -44,6 +51,7 @@ from pygan.metrics.judge import JUDGE_ARCHITECTURES, CNNJudge, DigitClassifier, 
 from pygan.metrics.measure import (
     RealStatistics,
     check_judges_fit,
+    frechet_distances,
     measure_images,
     measure_with_judges,
     real_statistics_of,
@@ -84,6 +92,8 @@ __all__ = [
     "evaluate_generator",
     "frechet_distance",
     "frechet_distance_from_statistics",
+    "frechet_distances",
+    "frechet_over_draws",
     "gaussian_statistics",
     "get_classifier",
     "get_judge",

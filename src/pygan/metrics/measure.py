@@ -38,6 +38,7 @@ from pygan.models.base import Generator
 __all__ = [
     "RealStatistics",
     "check_judges_fit",
+    "frechet_distances",
     "measure_images",
     "measure_with_judges",
     "real_statistics_of",
@@ -127,6 +128,29 @@ def check_judges_fit(judges: Mapping[str, Judge], generator: Generator) -> None:
             )
 
 
+def frechet_distances(
+    images: Images, judges: Mapping[str, Judge], real: Mapping[str, RealStatistics], *, batch_size: int = 1000
+) -> dict[str, float]:
+    """Return each judge's Fréchet distance of ``images`` to the real images (only that figure,
+    as :func:`measure_with_judges` measures it).
+
+    Example:
+        >>> from pygan.metrics import MLPJudge
+        >>> judges = {"a": MLPJudge(num_classes=3, input_shape=(1, 4, 4))}
+        >>> real = torch.rand(30, 1, 4, 4)
+        >>> stats = {"a": real_statistics_of(judges["a"], real)}
+        >>> round(frechet_distances(real, judges, stats)["a"], 6)
+        0.0
+    """
+    x = as_images(images)
+    return {name: _distance_to(judge.features(x, batch_size=batch_size), real[name]) for name, judge in judges.items()}
+
+
+def _distance_to(features: torch.Tensor, real: RealStatistics) -> float:
+    """The Fréchet distance of images' judge ``features`` to the real images'."""
+    return frechet_distance_from_statistics(*gaussian_statistics(features), real.mean, real.cov)
+
+
 def _judge(
     x: torch.Tensor,
     labels: torch.Tensor | None,
@@ -143,9 +167,7 @@ def _judge(
         "modes": coverage.modes,
         "kl_uniform": coverage.kl_uniform,
         "classifier_score": classifier_score(probs)[0],
-        "frechet_distance": frechet_distance_from_statistics(
-            *gaussian_statistics(features), real.mean, real.cov
-        ),
+        "frechet_distance": _distance_to(features, real),
     }
     if labels is not None:
         figures["conditional_accuracy"] = share_correct(probs, labels)
