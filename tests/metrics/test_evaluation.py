@@ -89,6 +89,22 @@ def test_callback_logs_figures_every_n_epochs_and_after_the_last(
     )
 
 
+def test_callback_averages_the_distance_over_draws_of_latent_vectors(
+    classifier: DigitClassifier, digits: ImageDataset
+) -> None:
+    g = tiny_generator()
+    one = [Evaluation(n=64, real=digits, classifier=classifier, seed=s, bootstrap=0).evaluate(g) for s in (3, 4, 5)]
+    distances = [figures["frechet_distance"] for figures in one]
+    assert len(set(distances)) == 3  # each draw its own distance
+    logged = Evaluation(n=64, real=digits, classifier=classifier, seed=3, draws=3).evaluate(g)
+    assert logged["frechet_distance"] == pytest.approx(sum(distances) / 3)
+    assert (logged["frechet_distance_low"], logged["frechet_distance_high"]) == (min(distances), max(distances))
+    assert logged["modes"] == one[0]["modes"]  # the other figures are the first draw's
+    assert "frechet_distance_draws" not in logged  # a list: not a figure of metrics.csv
+    with pytest.raises(ValueError, match="draws to be an integer >= 1, got 0"):
+        Evaluation(draws=0)
+
+
 def test_callback_checks_its_arguments(classifier: DigitClassifier) -> None:
     with pytest.raises(KeyError, match="Unknown dataset 'mnist5k'"):
         Evaluation(real="mnist5k")

@@ -37,6 +37,7 @@ from pygan.metrics.evaluate import (
     choose_judges,
     evaluate_generator,
     frechet_over_draws,
+    measure_generator,
     sample_images,
 )
 from pygan.metrics.frechet import (
@@ -100,6 +101,7 @@ __all__ = [
     "get_judges",
     "intra_class_frechet_distance",
     "intra_class_frechet_distance_from_statistics",
+    "measure_generator",
     "measure_images",
     "measure_with_judges",
     "mode_coverage",

@@ -30,6 +30,7 @@ from pygan.metrics.classifier import (
 )
 from pygan.metrics.judge import Judge
 from pygan.metrics.measure import (
+    RealStatistics,
     check_judges_fit,
     frechet_distances,
     measure_with_judges,
@@ -38,7 +39,14 @@ from pygan.metrics.measure import (
 )
 from pygan.models.base import Generator
 
-__all__ = ["balanced_labels", "choose_judges", "evaluate_generator", "frechet_over_draws", "sample_images"]
+__all__ = [
+    "balanced_labels",
+    "choose_judges",
+    "evaluate_generator",
+    "frechet_over_draws",
+    "measure_generator",
+    "sample_images",
+]
 
 JudgesSpec = Sequence[str] | Mapping[str, Judge]
 """Judges by name (trained and cached on demand), or judges already at hand by name."""
@@ -215,7 +223,6 @@ def evaluate_generator(
         (3, True)
     """
     n = check_int("n", n)
-    draws = check_int("draws", draws)
     data = DEFAULT_DATA if data is None else data
     if real is None:
         data = real = training_split(data)  # loaded once: the judges' data and the real side
@@ -231,8 +238,6 @@ def evaluate_generator(
             }
         )
     )
-    labels = balanced_labels(n, generator.num_classes) if generator.num_classes else None
-    images = sample_images(generator, n, labels=labels, batch_size=batch_size, seed=seed)
     measure = {
         "parzen_test": parzen_test,
         "parzen_valid": parzen_valid,
@@ -240,21 +245,67 @@ def evaluate_generator(
         "seed": seed,
         "batch_size": batch_size,
     }
-    own_bootstrap = bootstrap if draws == 1 else 0  # over several draws, their range is the interval
-    results.update(measure_with_judges(images, chosen, reals, labels=labels, **{**measure, "bootstrap": own_bootstrap}))
-    if draws > 1:
-        key = "frechet_distance/{}" if len(chosen) > 1 else "frechet_distance"
-        per_draw = [{name: results[key.format(name)] for name in chosen}]
-        for k in range(1, draws):
-            more = sample_images(generator, n, labels=labels, batch_size=batch_size, seed=seed + k)
-            per_draw.append(frechet_distances(more, chosen, reals, batch_size=batch_size))
-        results.update(draws=draws, **frechet_over_draws(per_draw))
+    results.update(measure_generator(generator, n, chosen, reals, draws=draws, **measure))
     if reference is not None:
         reference_labels = reference.labels if generator.num_classes and isinstance(reference, ImageDataset) else None
         figures = measure_with_judges(reference, chosen, reals, labels=reference_labels, **measure)
         results["reference_n"] = len(as_images(reference))
         results.update({f"reference_{key}": value for key, value in figures.items()})
     return results
+
+
+def measure_generator(
+    generator: Generator,
+    n: int,
+    judges: Mapping[str, Judge],
+    real: Mapping[str, RealStatistics],
+    *,
+    parzen_test: Images | None = None,
+    parzen_valid: Images | None = None,
+    bootstrap: int = 200,
+    seed: int = 0,
+    draws: int = 1,
+    batch_size: int = 1000,
+) -> dict[str, Any]:
+    """Draw ``n`` images from ``generator`` (a conditional one asked for every class in turn)
+    and measure them with :func:`~pygan.metrics.measure_with_judges`; with ``draws`` above 1,
+    average the Fréchet distance over that many draws of latent vectors (seeds ``seed`` to
+    ``seed + draws - 1``, combined by :func:`frechet_over_draws`; no bootstrap then). What
+    :func:`evaluate_generator` and the ``evaluation`` callback measure.
+
+    Example:
+        >>> from pygan import MLPGenerator
+        >>> from pygan.metrics import MLPJudge, real_statistics_of
+        >>> judges = {"a": MLPJudge(input_shape=(1, 4, 4))}
+        >>> stats = {"a": real_statistics_of(judges["a"], torch.rand(30, 1, 4, 4))}
+        >>> g = MLPGenerator(latent_dim=8, output_shape=(1, 4, 4), hidden=(16,))
+        >>> figures = measure_generator(g, 20, judges, stats, draws=2)
+        >>> figures["draws"], len(figures["frechet_distance_draws"])
+        (2, 2)
+    """
+    n = check_int("n", n)
+    draws = check_int("draws", draws)
+    labels = balanced_labels(n, generator.num_classes) if generator.num_classes else None
+    images = sample_images(generator, n, labels=labels, batch_size=batch_size, seed=seed)
+    figures = measure_with_judges(
+        images,
+        judges,
+        real,
+        labels=labels,
+        parzen_test=parzen_test,
+        parzen_valid=parzen_valid,
+        bootstrap=bootstrap if draws == 1 else 0,  # over several draws, their range is the interval
+        seed=seed,
+        batch_size=batch_size,
+    )
+    if draws > 1:
+        key = "frechet_distance/{}" if len(judges) > 1 else "frechet_distance"
+        per_draw = [{name: figures[key.format(name)] for name in judges}]
+        for k in range(1, draws):
+            more = sample_images(generator, n, labels=labels, batch_size=batch_size, seed=seed + k)
+            per_draw.append(frechet_distances(more, judges, real, batch_size=batch_size))
+        figures.update(draws=draws, **frechet_over_draws(per_draw))
+    return figures
 
 
 def frechet_over_draws(distances: Sequence[Mapping[str, float]]) -> dict[str, Any]:
