@@ -64,6 +64,22 @@ def test_mlp_options(norm: str, activation: str) -> None:
     assert any(isinstance(m, torch.nn.Dropout) for m in g.modules())
 
 
+@pytest.mark.parametrize("norm", ["none", "batch", "layer", "spectral"])
+@pytest.mark.parametrize("shape", SHAPES)
+def test_mlp_generator_conv_head_makes_the_image_through_a_feature_map(norm: str, shape: tuple[int, ...]) -> None:
+    torch.manual_seed(0)
+    g = pygan.MLPGenerator(8, shape, hidden=(16,), norm=norm, conv_head=6, code_categories=3, num_classes=2)
+    convs = [m for m in g.modules() if isinstance(m, torch.nn.ConvTranspose2d)]
+    assert [(c.in_channels, c.out_channels) for c in convs] == [(6, 3), (3, shape[0])]
+    assert not any(isinstance(m, torch.nn.Linear) and m.out_features == shape[0] * shape[1] * shape[2] for m in g.modules())
+    out = g(g.sample_latent(4), torch.tensor([0, 1, 0, 1]))
+    assert out.shape == (4, *shape) and out.min() >= -1 and out.max() <= 1
+    out.sum().backward()
+    assert all(p.grad is not None for p in g.parameters())
+    # neighbouring pixels share filters: a 28x28 image from a 7x7 map of 6 channels and two 4x4 filters
+    assert sum(p.numel() for p in convs[0].parameters()) == 6 * 3 * 16 + (3 if norm != "batch" else 0)
+
+
 def test_discriminator_reports_batch_statistics() -> None:
     assert pygan.DCGANDiscriminator((1, 28, 28), base_channels=4).has_batch_statistics
     assert not pygan.DCGANDiscriminator((1, 28, 28), base_channels=4, norm="layer").has_batch_statistics

@@ -23,22 +23,49 @@ from pygan.registry import DISCRIMINATORS, GENERATORS
 __all__ = ["MLPDiscriminator", "MLPGenerator", "check_heads"]
 
 
+def _normed(layer: nn.Module, features: int, norm: str, *, spatial: bool) -> list[nn.Module]:
+    """``layer`` with its norm (batch, layer, spectral or none) for ``features`` outputs; on a
+    feature map (``spatial``), group norm of one group stands in for layer norm."""
+    if norm == "spectral":
+        return [spectral_norm(layer)]
+    if norm == "batch":
+        return [layer, nn.BatchNorm2d(features) if spatial else nn.BatchNorm1d(features)]
+    if norm == "layer":
+        return [layer, nn.GroupNorm(1, features) if spatial else nn.LayerNorm(features)]
+    return [layer]
+
+
 def _mlp(
     sizes: Sequence[int], activation: str, dropout: float, norm: str
 ) -> list[nn.Module]:
     """Hidden layers: Linear -> [norm] -> activation -> [dropout] for each consecutive pair."""
     layers: list[nn.Module] = []
     for width_in, width_out in zip(sizes[:-1], sizes[1:]):
-        linear = nn.Linear(width_in, width_out)
-        layers.append(spectral_norm(linear) if norm == "spectral" else linear)
-        if norm == "batch":
-            layers.append(nn.BatchNorm1d(width_out))
-        elif norm == "layer":
-            layers.append(nn.LayerNorm(width_out))
+        layers += _normed(nn.Linear(width_in, width_out), width_out, norm, spatial=False)
         layers.append(make_activation(activation))
         if dropout > 0:
             layers.append(Dropout(dropout))
     return layers
+
+
+def _conv_head(
+    width: int, channels: int, output_shape: Sequence[int], activation: str, norm: str
+) -> nn.Sequential:
+    """From the last hidden layer to the image (before its tanh) through a feature map: a
+    linear projection to ``(channels, H/4, W/4)``, then two transposed convolutions that each
+    double its size (``channels // 2`` maps, then the image's channels)."""
+    image_channels, height, image_width = output_shape
+    top = (channels, height // 4, image_width // 4)
+    bias = norm != "batch"
+    features = channels * top[1] * top[2]
+    return nn.Sequential(
+        *_normed(nn.Linear(width, features, bias=bias), features, norm, spatial=False),
+        make_activation(activation),
+        nn.Unflatten(1, top),
+        *_normed(nn.ConvTranspose2d(channels, channels // 2, 4, 2, 1, bias=bias), channels // 2, norm, spatial=True),
+        make_activation(activation),
+        nn.ConvTranspose2d(channels // 2, image_channels, 4, 2, 1),
+    )
 
 
 @GENERATORS.register("mlp")
@@ -63,10 +90,20 @@ class MLPGenerator(Generator):
             2014): a learned embedding of the label is joined to ``z`` before the first
             layer. 0 (the default): unconditional.
         embedding_dim: Size of that label embedding (default: ``num_classes``).
+        conv_head: Make the image through a feature map of this many channels instead of a
+            last linear layer: the last hidden layer is projected to a
+            ``(conv_head, H/4, W/4)`` map, and two transposed convolutions (``conv_head // 2``
+            channels in between, with ``norm`` and ``activation``) double it twice to the
+            image, so neighbouring pixels come from shared filters and images get sharper
+            texture. 0 (the default): a linear last layer, every pixel its own weights. On
+            Fashion-MNIST, ``conv_head=32`` after ``hidden=(512, 1024)`` costs about what a
+            third hidden layer of 1024 does and brings the CNN judges' Fréchet distance down
+            by about a third (docs: Experiment log).
 
     Raises:
         ValueError: A width is not positive, dropout is outside [0, 1), an unknown activation
-            or norm name, or ``code_categories`` is negative or more than ``latent_dim``.
+            or norm name, ``code_categories`` is negative or more than ``latent_dim``, or
+            ``conv_head`` is 1 or the image's height or width is not a multiple of 4.
 
     Example:
         >>> g = MLPGenerator(latent_dim=64, hidden=(512, 1024), activation="relu")
@@ -80,6 +117,8 @@ class MLPGenerator(Generator):
         >>> conditional = MLPGenerator(latent_dim=64, num_classes=10)
         >>> conditional(torch.randn(4, 64), torch.tensor([0, 1, 2, 3])).shape
         torch.Size([4, 1, 28, 28])
+        >>> MLPGenerator(latent_dim=64, hidden=(512, 1024), norm="batch", conv_head=32).net[-2][-1]
+        ConvTranspose2d(16, 1, kernel_size=(4, 4), stride=(2, 2), padding=(1, 1))
     """
 
     def __init__(
@@ -93,9 +132,18 @@ class MLPGenerator(Generator):
         code_categories: int = 0,
         num_classes: int = 0,
         embedding_dim: int | None = None,
+        conv_head: int = 0,
     ) -> None:
         super().__init__(latent_dim=latent_dim, output_shape=output_shape, num_classes=num_classes)
         widths = check_widths("hidden", hidden)
+        self.conv_head = check_int("conv_head", conv_head, minimum=0)
+        if self.conv_head == 1:
+            raise ValueError("conv_head must be 0 (no head) or at least 2 channels (it halves them), got 1.")
+        if self.conv_head and any(side % 4 for side in self.output_shape[1:]):
+            raise ValueError(
+                f"conv_head doubles a feature map twice, so the image's height and width must be "
+                f"multiples of 4; got output_shape {tuple(self.output_shape)}."
+            )
         dropout = check_fraction("dropout", dropout)
         check_choice("norm", norm, NORMS)
         self.code_categories = check_int("code_categories", code_categories, minimum=0)
@@ -107,7 +155,11 @@ class MLPGenerator(Generator):
         embedding_dim = self.num_classes if embedding_dim is None else check_int("embedding_dim", embedding_dim)
         out_features = int(torch.tensor(self.output_shape).prod())
         sizes = (self.latent_dim + (embedding_dim if self.num_classes else 0), *widths)
-        last = nn.Linear(sizes[-1], out_features)
+        last = (
+            _conv_head(sizes[-1], self.conv_head, self.output_shape, activation, norm)
+            if self.conv_head
+            else nn.Linear(sizes[-1], out_features)
+        )
         self.net = nn.Sequential(*_mlp(sizes, activation, dropout, norm), last, nn.Tanh())
         self.embedding = nn.Embedding(self.num_classes, embedding_dim) if self.num_classes else None
 
