@@ -156,7 +156,8 @@ pytestmark = pytest.mark.skipif(not torch.distributed.is_available(), reason="to
 @pytest.fixture(scope="module")
 def two_ranks(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("ddp")
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYGAN_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    scratch = tmp_path_factory.mktemp("ddp-tmp")  # torchrun's own temporary folders, not /tmp's
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYGAN_DISABLE_PLUGIN_AUTOLOAD": "1", "TMPDIR": str(scratch)}
     command = [
         sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
         __file__, "worker", str(out),
