@@ -139,7 +139,8 @@ _INTERVAL = ("_low", "_high")
 def _table(results: dict[str, Any]) -> str:
     """The figures as a table, one row each: the generated images' value (the mean over the
     judges), the judges' spread (min-max) and the Fréchet distance's 95% interval when
-    measured (over several draws: the lowest and highest draw), each judge's value when there are several, and the reference images' value."""
+    measured (over several draws: the lowest and highest draw), each judge's value when there
+    are several, and the reference images' value."""
     prefix = "reference_"
     judges = results.get("judges", [])
     judges = judges if len(judges) > 1 else []

@@ -21,13 +21,7 @@ from pygan._labels import Labels, as_labels
 from pygan._validation import check_int
 from pygan.data.loader import ImageDataset
 from pygan.metrics._images import Images, as_images
-from pygan.metrics.classifier import (
-    DEFAULT_DATA,
-    DEFAULT_JUDGES,
-    DataSpec,
-    get_judges,
-    training_split,
-)
+from pygan.metrics.classifier import DEFAULT_DATA, DEFAULT_JUDGES, DataSpec, get_judges, training_split
 from pygan.metrics.judge import Judge
 from pygan.metrics.measure import (
     RealStatistics,
