@@ -119,6 +119,7 @@ BAD_INPUTS: list[tuple[str, Callable[[Context], Any], str]] = [
     ("mlp-conv-head-1", lambda c: MLPGenerator(conv_head=1), "conv_head must be 0 .* or at least 2 channels"),
     ("mlp-conv-head-negative", lambda c: MLPGenerator(conv_head=-8), "conv_head to be an integer >= 0, got -8"),
     ("mlp-conv-head-30px", lambda c: MLPGenerator(output_shape=(1, 30, 30), conv_head=8), r"multiples of 4; got output_shape \(1, 30, 30\)"),
+    ("mlp-conv-head-upsampling", lambda c: MLPGenerator(conv_head=8, conv_head_upsampling="bilinear"), "conv_head_upsampling to be one of 'transposed', 'nearest', got 'bilinear'"),
     ("mlp-dropout-1", lambda c: MLPGenerator(dropout=1.0), r"dropout to be a number in \[0, 1\), got 1.0"),
     ("mlp-dropout-negative", lambda c: MLPDiscriminator(dropout=-0.1), r"dropout to be a number in \[0, 1\), got -0.1"),
     ("mlp-dropout-string", lambda c: MLPGenerator(dropout="0.1"), r"dropout to be a number in \[0, 1\), got '0.1'"),

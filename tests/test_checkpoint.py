@@ -43,6 +43,17 @@ def test_load_generator_rebuilds_identical_generator(trained) -> None:
     torch.testing.assert_close(g(z), trainer.generator.eval()(z))
 
 
+def test_load_generator_rebuilds_a_convolutional_head(tiny_data, tmp_path: Path) -> None:
+    g = pygan.MLPGenerator(8, (1, 8, 8), hidden=(16,), norm="batch", conv_head=4, conv_head_upsampling="nearest")
+    trainer = Trainer(g, pygan.MLPDiscriminator((1, 8, 8), hidden=(8,)), device="cpu", seed=0)
+    trainer.fit(tiny_data, epochs=1, batch_size=16)
+    trainer.save_checkpoint(str(tmp_path / "head.ckpt"))
+    rebuilt = load_generator(tmp_path / "head.ckpt")
+    assert rebuilt.conv_head == 4 and rebuilt.conv_head_upsampling == "nearest"
+    z = torch.randn(4, 8)
+    torch.testing.assert_close(rebuilt(z), trainer.generator.eval()(z))
+
+
 def test_load_generator_rebuilds_a_conditional_generator(conditional_run) -> None:
     """A trained conditional run saved by ModelCheckpoint: the rebuilt generator makes the same
     images for the same noise and labels, with the EMA weights or the trained ones."""

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 import pygan
 from pygan import DISCRIMINATORS, GENERATORS, Discriminator, Generator
-from pygan.models import MinibatchStd
+from pygan.models import MinibatchStd, UpsampleConv2d
 from pygan.models._layers import Dropout
 from pygan.models.dcgan import dcgan_base_size
 
@@ -78,6 +79,36 @@ def test_mlp_generator_conv_head_makes_the_image_through_a_feature_map(norm: str
     assert all(p.grad is not None for p in g.parameters())
     # neighbouring pixels share filters: a 28x28 image from a 7x7 map of 6 channels and two 4x4 filters
     assert sum(p.numel() for p in convs[0].parameters()) == 6 * 3 * 16 + (3 if norm != "batch" else 0)
+
+
+@pytest.mark.parametrize("norm", ["none", "batch", "spectral"])
+def test_mlp_generator_conv_head_can_upsample_then_convolve(norm: str) -> None:
+    torch.manual_seed(0)
+    g = pygan.MLPGenerator(8, (3, 32, 32), hidden=(16,), norm=norm, conv_head=6, conv_head_upsampling="nearest")
+    layers = [m for m in g.modules() if isinstance(m, UpsampleConv2d)]
+    assert [(c.in_channels, c.out_channels) for c in layers] == [(6, 3), (3, 3)]
+    assert not any(isinstance(m, torch.nn.ConvTranspose2d) for m in g.modules())
+    out = g(torch.randn(4, 8))
+    assert out.shape == (4, 3, 32, 32) and out.min() >= -1 and out.max() <= 1
+    out.sum().backward()
+    assert all(p.grad is not None for p in g.parameters())
+    # 3x3 filters: fewer weights than the transposed head's 4x4
+    assert layers[0].weight.shape == (3, 6, 3, 3)
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_upsample_conv_is_nearest_upsampling_then_a_3x3_convolution(bias: bool) -> None:
+    torch.manual_seed(0)
+    layer = UpsampleConv2d(5, 4, bias=bias).double()
+    x = torch.randn(2, 5, 7, 9, dtype=torch.float64, requires_grad=True)
+    expected = F.conv2d(F.interpolate(x, scale_factor=2, mode="nearest"), layer.weight, layer.bias, padding=1)
+    out = layer(x)
+    assert out.shape == (2, 4, 14, 18)
+    assert torch.allclose(out, expected, atol=1e-12)
+    # the same function, so the same gradients for the weights and the input
+    grads = torch.autograd.grad(out.sum(), [layer.weight, x])
+    expected_grads = torch.autograd.grad(expected.sum(), [layer.weight, x])
+    assert all(torch.allclose(a, b, atol=1e-10) for a, b in zip(grads, expected_grads))
 
 
 def test_discriminator_reports_batch_statistics() -> None:

@@ -1,7 +1,8 @@
-"""Generator and discriminator interfaces, the built-in models (``mlp``, ``dcgan``) and a layer
-for your own discriminators (:class:`MinibatchStd`)."""
+"""Generator and discriminator interfaces, the built-in models (``mlp``, ``dcgan``) and layers
+for your own networks (:class:`MinibatchStd` for discriminators, :class:`UpsampleConv2d` for
+generators)."""
 
-from pygan.models._layers import MinibatchStd
+from pygan.models._layers import MinibatchStd, UpsampleConv2d
 from pygan.models.base import Discriminator, Generator
 from pygan.models.dcgan import DCGANDiscriminator, DCGANGenerator
 from pygan.models.mlp import MLPDiscriminator, MLPGenerator
@@ -14,4 +15,5 @@ __all__ = [
     "MLPDiscriminator",
     "MLPGenerator",
     "MinibatchStd",
+    "UpsampleConv2d",
 ]
