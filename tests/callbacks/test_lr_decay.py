@@ -1,4 +1,4 @@
-"""LinearDecay lowers both learning rates on a line to the run's end, and resumes on it."""
+"""LinearDecay lowers the learning rates (both, or one network's) on a line to the run's end, and resumes on it."""
 
 from __future__ import annotations
 
@@ -39,6 +39,17 @@ def test_rates_hold_then_fall_on_a_line_to_final(fit) -> None:
     assert trainer.g_optimizer.param_groups[0]["lr"] == pytest.approx(0.1 * base_g)
 
 
+@pytest.mark.parametrize(("networks", "decays"), [("generator", (True, False)), ("discriminator", (False, True))])
+def test_one_network_s_rate_falls_and_the_other_s_holds(fit, networks: str, decays: tuple[bool, bool]) -> None:
+    record = _RecordRates()
+    fit([LinearDecay(start=0.5, networks=networks), record], epochs=2)  # 12 steps, decay from 6
+    expected = [1.0] * 7 + [1 - (step - 6) / 6 for step in range(7, 12)]
+    for side, decaying in enumerate(decays):
+        base = record.rates[0][side]
+        ratios = [rates[side] / base for rates in record.rates]
+        assert ratios == pytest.approx(expected if decaying else [1.0] * 12)
+
+
 def test_a_resumed_run_continues_on_the_same_line(fit, tmp_path: Path) -> None:
     full = _RecordRates()
     fit([ModelCheckpoint(tmp_path / "full"), LinearDecay(start=0.25), full], epochs=3)
@@ -66,6 +77,8 @@ def test_start_zero_decays_from_the_first_step_and_one_is_refused() -> None:
         LinearDecay(start=1.0)
     with pytest.raises(ValueError, match="final"):
         LinearDecay(final=-0.1)
+    with pytest.raises(ValueError, match="networks to be one of 'both', 'generator', 'discriminator', got 'g'"):
+        LinearDecay(networks="g")
 
 
 def test_registered_and_built_from_a_config_name() -> None:

@@ -1,10 +1,11 @@
-"""Decay both learning rates linearly to the end of the run."""
+"""Decay the learning rates linearly to the end of the run."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from pygan._validation import check_fraction
+from pygan.models._layers import check_choice
 from pygan.callbacks.base import Callback
 from pygan.registry import CALLBACKS
 
@@ -16,7 +17,7 @@ __all__ = ["LinearDecay"]
 
 @CALLBACKS.register("linear_decay")
 class LinearDecay(Callback):
-    """Scale both optimizers' learning rates down linearly over the last part of the run.
+    """Scale the optimizers' learning rates down linearly over the last part of the run.
 
     For the first ``start`` fraction of the run's steps the learning rates are as configured;
     from there they fall in a straight line to ``final`` times their configured values at the
@@ -30,6 +31,16 @@ class LinearDecay(Callback):
     Args:
         start: Fraction of the run's steps trained at the configured rates, in [0, 1).
         final: The rates at the last step, as a fraction of the configured ones, in [0, 1).
+        networks: Whose rates fall: ``"both"`` (the default), ``"generator"`` or
+            ``"discriminator"``; the other keeps its configured rate. On Fashion-MNIST,
+            lowering the generator's rate alone over the last quarter brought the MLP judges'
+            Fréchet distance down by a quarter to a third at a smaller cost by the CNN judges
+            than lowering both; lowering the discriminator's alone made every judge's worse
+            (docs: Experiment log).
+
+    Raises:
+        ValueError: ``start`` or ``final`` is outside [0, 1), or ``networks`` is not one of
+            the three names.
 
     Example:
         >>> import torch
@@ -43,11 +54,17 @@ class LinearDecay(Callback):
         [1.0, 1.0, 0.5, 0.0]
         >>> trainer.g_optimizer.param_groups[0]["lr"]
         0.0
+        >>> generator_only = LinearDecay(start=0.5, networks="generator")
+        >>> trainer = Trainer(g, d, g_lr=2e-4, d_lr=1e-4, callbacks=[generator_only], device="cpu", seed=0)
+        >>> _ = trainer.fit(torch.rand(32, 1, 4, 4) * 2 - 1, epochs=4, batch_size=8)
+        >>> trainer.g_optimizer.param_groups[0]["lr"], trainer.d_optimizer.param_groups[0]["lr"]
+        (0.0, 0.0001)
     """
 
-    def __init__(self, start: float = 0.5, final: float = 0.0) -> None:
+    def __init__(self, start: float = 0.5, final: float = 0.0, networks: str = "both") -> None:
         self.start = check_fraction("start", start)
         self.final = check_fraction("final", final)
+        self.networks = check_choice("networks", networks, ("both", "generator", "discriminator"))
 
     def factor(self, step: int, total_steps: int) -> float:
         """The learning-rate factor after ``step`` of ``total_steps`` steps (1 before the decay)."""
@@ -61,7 +78,12 @@ class LinearDecay(Callback):
         factor = self.factor(
             trainer.global_step, trainer.max_epochs * trainer.steps_per_epoch
         )
-        for optimizer in (trainer.g_optimizer, trainer.d_optimizer):
+        decaying = {
+            "both": (trainer.g_optimizer, trainer.d_optimizer),
+            "generator": (trainer.g_optimizer,),
+            "discriminator": (trainer.d_optimizer,),
+        }[self.networks]
+        for optimizer in decaying:
             for group in optimizer.param_groups:
                 group["lr"] = group["initial_lr"] * factor
 
