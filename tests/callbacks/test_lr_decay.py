@@ -77,6 +77,9 @@ def test_start_zero_decays_from_the_first_step_and_one_is_refused() -> None:
         LinearDecay(start=1.0)
     with pytest.raises(ValueError, match="final"):
         LinearDecay(final=-0.1)
+    with pytest.raises(ValueError, match="final"):
+        LinearDecay(final=1.5)
+    assert [LinearDecay(start=0.0, final=1.0).factor(step, 4) for step in range(5)] == [1.0] * 5
     with pytest.raises(ValueError, match="networks to be one of 'both', 'generator', 'discriminator', got 'g'"):
         LinearDecay(networks="g")
 

@@ -30,7 +30,8 @@ class LinearDecay(Callback):
 
     Args:
         start: Fraction of the run's steps trained at the configured rates, in [0, 1).
-        final: The rates at the last step, as a fraction of the configured ones, in [0, 1).
+        final: The rates at the last step, as a fraction of the configured ones, in [0, 1];
+            1 keeps them as configured (to switch a config's decay off with ``--set``).
         networks: Whose rates fall: ``"both"`` (the default), ``"generator"`` or
             ``"discriminator"``; the other keeps its configured rate. On Fashion-MNIST,
             lowering the generator's rate alone over the last quarter brought the MLP judges'
@@ -39,8 +40,8 @@ class LinearDecay(Callback):
             (docs: Experiment log).
 
     Raises:
-        ValueError: ``start`` or ``final`` is outside [0, 1), or ``networks`` is not one of
-            the three names.
+        ValueError: ``start`` is outside [0, 1), ``final`` outside [0, 1], or ``networks`` is
+            not one of the three names.
 
     Example:
         >>> import torch
@@ -63,7 +64,7 @@ class LinearDecay(Callback):
 
     def __init__(self, start: float = 0.5, final: float = 0.0, networks: str = "both") -> None:
         self.start = check_fraction("start", start)
-        self.final = check_fraction("final", final)
+        self.final = check_fraction("final", final, high_inclusive=True)
         self.networks = check_choice("networks", networks, ("both", "generator", "discriminator"))
 
     def factor(self, step: int, total_steps: int) -> float:
