@@ -61,7 +61,7 @@ class RunConfig:
         >>> RunConfig.from_dict({**raw, "generator": {"name": "mlp", "hiden": [16]}})
         Traceback (most recent call last):
         ...
-        pygan.config.ConfigError: generator.hiden: Unknown mlp generator argument 'hiden'. Did you mean 'hidden'? Available: activation, code_categories, conv_head, dropout, embedding_dim, hidden, latent_dim, norm, num_classes, output_shape.
+        pygan.config.ConfigError: generator.hiden: Unknown mlp generator argument 'hiden'. Did you mean 'hidden'? Available: activation, code_categories, conv_head, conv_head_upsampling, dropout, embedding_dim, hidden, latent_dim, norm, num_classes, output_shape.
     """
 
     generator: PartConfig
