@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from pygan._validation import check_fraction
-from pygan.models._layers import check_choice
 from pygan.callbacks.base import Callback
+from pygan.models._layers import check_choice
 from pygan.registry import CALLBACKS
 
 if TYPE_CHECKING:

@@ -63,10 +63,10 @@ def _conv_head(
     bias = norm != "batch"
     features = channels * top[1] * top[2]
 
-    def doubling(width_in: int, width_out: int, bias: bool) -> nn.Module:
+    def doubling(width_in: int, width_out: int, with_bias: bool) -> nn.Module:
         if upsampling == "nearest":
-            return UpsampleConv2d(width_in, width_out, bias=bias)
-        return nn.ConvTranspose2d(width_in, width_out, 4, 2, 1, bias=bias)
+            return UpsampleConv2d(width_in, width_out, bias=with_bias)
+        return nn.ConvTranspose2d(width_in, width_out, 4, 2, 1, bias=with_bias)
 
     return nn.Sequential(
         *_normed(nn.Linear(width, features, bias=bias), features, norm, spatial=False),
