@@ -217,6 +217,7 @@ def evaluate_generator(
         (3, True)
     """
     n = check_int("n", n)
+    check_int("draws", draws)  # before any judge is trained or real image measured
     data = DEFAULT_DATA if data is None else data
     if real is None:
         data = real = training_split(data)  # loaded once: the judges' data and the real side
